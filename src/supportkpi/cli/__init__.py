@@ -1,0 +1,1 @@
+"""The `supportkpi` command line: thin commands over the library."""

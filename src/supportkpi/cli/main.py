@@ -1,0 +1,62 @@
+"""Entry point of the `supportkpi` command.
+
+Each command module registers its commands on the one Typer app. Library errors
+(`SupportKpiError`) become one clear line on stderr and exit code 2 (1 is kept for
+"a KPI target was missed"), never a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from supportkpi.errors import SupportKpiError
+
+app = typer.Typer(
+    name="supportkpi",
+    help="Customer-service KPIs with exact definitions, from help-desk exports to a dashboard.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+#: Command modules, each with a `register(app)` function.
+COMMAND_MODULES = (
+    "supportkpi.cli.data_commands",
+    "supportkpi.cli.demo_command",
+    "supportkpi.cli.kpi_commands",
+)
+
+for _module in COMMAND_MODULES:
+    try:
+        importlib.import_module(_module).register(app)
+    except ModuleNotFoundError as exc:  # a module not written yet must not break the others
+        if exc.name != _module:
+            raise
+
+
+def main() -> None:
+    """Run the CLI, turning library errors into one line on stderr."""
+    try:
+        app(standalone_mode=False)
+    except SupportKpiError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    except typer.Abort:
+        typer.echo("Aborted.", err=True)
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click's own usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,266 @@
+"""The canonical store: one DuckDB file holding the ten tables, the load log and the quarantine.
+
+Upserts are by primary key and count what they did (inserted, updated, unchanged), so that a
+load can always reconcile ``rows_in == inserted + updated + unchanged + rejected``. Every write
+of one load runs in one transaction: a crash or a kill mid-load leaves the file as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from supportkpi.errors import DataError, InputError
+from supportkpi.schema import TABLES, Table, get_table
+
+LOAD_LOG = "_load_log"
+QUARANTINE = "_quarantine"
+
+_LOAD_LOG_DDL = f"""
+CREATE TABLE IF NOT EXISTS {LOAD_LOG} (
+    load_id BIGINT, table_name VARCHAR, file_name VARCHAR, content_hash VARCHAR,
+    loaded_at TIMESTAMPTZ, rows_in BIGINT, inserted BIGINT, updated BIGINT,
+    unchanged BIGINT, rejected BIGINT, warnings VARCHAR[]
+)"""
+_QUARANTINE_DDL = f"""
+CREATE TABLE IF NOT EXISTS {QUARANTINE} (
+    load_id BIGINT, table_name VARCHAR, file_name VARCHAR, row_number BIGINT,
+    column_name VARCHAR, value VARCHAR, rule VARCHAR, message VARCHAR
+)"""
+
+#: Columns of the quarantine, in order; loaders hand rejects over in this shape.
+QUARANTINE_COLUMNS = ("row_number", "column_name", "value", "rule", "message")
+
+
+@dataclass
+class LoadSummary:
+    """What one load did. ``rows_in == inserted + updated + unchanged + rejected`` always."""
+
+    table: str
+    rows_in: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    file: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    @property
+    def reconciles(self) -> bool:
+        return self.rows_in == self.inserted + self.updated + self.unchanged + self.rejected
+
+
+def quote_ident(name: str) -> str:
+    """Quote an identifier for DuckDB; identifiers come from the schema or a mapping file."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def file_hash(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class Store:
+    """A DuckDB file with the canonical tables.
+
+    >>> store = Store(":memory:")
+    >>> store.count("tickets")
+    0
+    """
+
+    def __init__(self, path: str | Path, read_only: bool = False) -> None:
+        self.path = str(path)
+        if read_only and self.path != ":memory:" and not Path(self.path).exists():
+            raise InputError(f"database {self.path} does not exist; create it with `supportkpi demo` or `supportkpi ingest`")
+        try:
+            self.con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.Error as exc:
+            raise InputError(f"cannot open database {self.path}: {exc}") from None
+        # The store reasons in UTC only; this never leaks into metric results (they run
+        # through Ibis on epoch arithmetic), it only keeps string renderings stable.
+        self.con.execute("SET TimeZone = 'UTC'")
+        if not read_only:
+            self.ensure_schema()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def ensure_schema(self) -> None:
+        """Create every canonical table, the load log and the quarantine if missing."""
+        for table in TABLES.values():
+            cols = ", ".join(f"{quote_ident(c.name)} {c.duckdb_type}" for c in table.columns)
+            self.con.execute(f"CREATE TABLE IF NOT EXISTS {quote_ident(table.name)} ({cols})")
+        self.con.execute(_LOAD_LOG_DDL)
+        self.con.execute(_QUARANTINE_DDL)
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All writes of one load; rolled back on any error (and by DuckDB on a crash)."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        else:
+            self.con.execute("COMMIT")
+
+    # -- reading -----------------------------------------------------------------------------
+    def count(self, table: str) -> int:
+        get_table(table)
+        row = self.con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()
+        return int(row[0]) if row else 0
+
+    def counts(self) -> dict[str, int]:
+        return {name: self.count(name) for name in TABLES}
+
+    def arrow(self, table: str) -> pa.Table:
+        """A whole table (canonical or ``_load_log``/``_quarantine``) as Arrow."""
+        if table not in TABLES and table not in (LOAD_LOG, QUARANTINE):
+            get_table(table)
+        return self.con.execute(f"SELECT * FROM {quote_ident(table)}").to_arrow_table()
+
+    def rejects(self) -> pa.Table:
+        return self.con.execute(
+            f"SELECT * FROM {QUARANTINE} ORDER BY load_id, file_name, row_number"
+        ).to_arrow_table()
+
+    def load_log(self) -> pa.Table:
+        return self.con.execute(f"SELECT * FROM {LOAD_LOG} ORDER BY load_id").to_arrow_table()
+
+    def export(self, directory: str | Path) -> list[Path]:
+        """Write every canonical table as ``DIR/<table>.parquet``."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name in TABLES:
+            target = out / f"{name}.parquet"
+            self.con.execute(
+                f"COPY {quote_ident(name)} TO ? (FORMAT parquet)", [str(target)]
+            )
+            written.append(target)
+        return written
+
+    # -- writing -----------------------------------------------------------------------------
+    def next_load_id(self) -> int:
+        row = self.con.execute(f"SELECT coalesce(max(load_id), 0) + 1 FROM {LOAD_LOG}").fetchone()
+        return int(row[0]) if row else 1
+
+    def upsert(self, table: str | Table, rows: pa.Table) -> tuple[int, int, int]:
+        """Upsert canonical rows by primary key; return (inserted, updated, unchanged).
+
+        ``rows`` must hold canonical columns (any subset; missing ones are null) with at most
+        one row per key. Call inside :meth:`transaction`.
+        """
+        spec = get_table(table) if isinstance(table, str) else table
+        staged = "_staged_" + spec.name
+        self.con.register("_incoming", rows)
+        try:
+            present = set(rows.column_names)
+            select = ", ".join(
+                (
+                    f"CAST({quote_ident(c.name)} AS {c.duckdb_type})"
+                    if c.name in present
+                    else f"CAST(NULL AS {c.duckdb_type})"
+                )
+                + f" AS {quote_ident(c.name)}"
+                for c in spec.columns
+            )
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {staged} AS SELECT {select} FROM _incoming"
+            )
+        finally:
+            self.con.unregister("_incoming")
+        target = quote_ident(spec.name)
+        key_match = " AND ".join(
+            f"t.{quote_ident(k)} IS NOT DISTINCT FROM s.{quote_ident(k)}" for k in spec.key
+        )
+        dup = self.con.execute(
+            f"SELECT count(*) - count(DISTINCT ({', '.join(quote_ident(k) for k in spec.key)})) "
+            f"FROM {staged}"
+        ).fetchone()
+        if dup and dup[0]:
+            raise DataError(f"{spec.name}: {dup[0]} duplicate keys in one load")
+        same_row = " AND ".join(
+            f"t.{quote_ident(c.name)} IS NOT DISTINCT FROM s.{quote_ident(c.name)}"
+            for c in spec.columns
+        )
+        # One pass classifies each staged row against the stored one with the same key.
+        self.con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _classified AS
+            SELECT s.*, CASE WHEN m._rid IS NULL THEN 'inserted'
+                             WHEN m._same THEN 'unchanged' ELSE 'updated' END AS _outcome
+            FROM {staged} s
+            LEFT JOIN (SELECT s.rowid AS _rid, ({same_row}) AS _same
+                       FROM {staged} s JOIN {target} t ON {key_match}) m ON m._rid = s.rowid"""
+        )
+        counts = dict(
+            self.con.execute(
+                "SELECT _outcome, count(*) FROM _classified GROUP BY _outcome"
+            ).fetchall()
+        )
+        if counts.get("updated"):
+            self.con.execute(
+                f"""DELETE FROM {target} t WHERE EXISTS (
+                    SELECT 1 FROM _classified s WHERE s._outcome = 'updated' AND {key_match})"""
+            )
+        cols = ", ".join(quote_ident(c.name) for c in spec.columns)
+        self.con.execute(
+            f"INSERT INTO {target} ({cols}) SELECT {cols} FROM _classified "
+            "WHERE _outcome <> 'unchanged'"
+        )
+        self.con.execute(f"DROP TABLE IF EXISTS {staged}")
+        self.con.execute("DROP TABLE IF EXISTS _classified")
+        return counts.get("inserted", 0), counts.get("updated", 0), counts.get("unchanged", 0)
+
+    def quarantine(self, load_id: int, table: str, file_name: str, rejects: pa.Table) -> None:
+        """Store rejected rows (columns of ``QUARANTINE_COLUMNS``) with their reasons."""
+        if rejects.num_rows == 0:
+            return
+        self.con.register("_rejects", rejects)
+        try:
+            self.con.execute(
+                f"""INSERT INTO {QUARANTINE} SELECT ?, ?, ?, CAST(row_number AS BIGINT),
+                    column_name, CAST(value AS VARCHAR), rule, message FROM _rejects""",
+                [load_id, table, file_name],
+            )
+        finally:
+            self.con.unregister("_rejects")
+
+    def log_load(self, load_id: int, summary: LoadSummary, content_hash: str) -> None:
+        self.con.execute(
+            f"INSERT INTO {LOAD_LOG} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                load_id,
+                summary.table,
+                summary.file,
+                content_hash,
+                datetime.now(UTC),
+                summary.rows_in,
+                summary.inserted,
+                summary.updated,
+                summary.unchanged,
+                summary.rejected,
+                summary.warnings,
+            ],
+        )
