@@ -1,0 +1,1 @@
+"""Engines: run metric queries on DuckDB or PySpark through Ibis."""

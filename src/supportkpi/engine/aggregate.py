@@ -1,0 +1,199 @@
+"""Turn a metric builder's rows into values per period and dimension, in Ibis.
+
+Each function returns an Ibis expression with ``value``, ``n``, the keys (``period`` when the
+query has a grain, then each ``by`` dimension) and, for ratios, ``_num`` (successes for the
+interval). Periods are local day numbers of the bucket start (see :mod:`periods`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import ibis.expr.types as ir
+
+from supportkpi.engine import periods
+from supportkpi.errors import UnsupportedError
+from supportkpi.metrics.registry import Aggregation
+
+if TYPE_CHECKING:
+    from supportkpi.engine.backends import Backend
+    from supportkpi.engine.query import KpiQuery, Selector
+
+#: Bucket key for everything before the range start (smaller than any real day number).
+BEFORE = -(10**9)
+AGE_BANDS = (("0-1d", 0), ("1-3d", 1), ("3-7d", 3), ("7-14d", 7), (">14d", 14))
+
+
+def with_period(frame: ir.Table, tz: str, grain: str, column: str = "at") -> ir.Table:
+    """Add ``period`` (bucket start as a local day number) for the instant in ``column``."""
+    b = ibis.memtable(periods.bucket_table(tz, grain))
+    frame = frame.mutate(_utc_day=(frame[column] / 86400).floor().cast("int64"))
+    joined = frame.join(b, frame._utc_day == b.utc_day)
+    return joined.mutate(
+        period=ibis.ifelse(joined[column] < joined.switch_s, joined.key_before, joined.key_after)
+    ).drop("_utc_day", "utc_day", "switch_s", "key_before", "key_after")
+
+
+def _stat_value(x: ir.NumericColumn, sel: Selector) -> ir.NumericScalar:
+    q = sel.quantile
+    if q is not None:
+        return x.quantile(q)
+    if sel.stat == "mean":
+        return x.mean()
+    if sel.stat == "sum":
+        return x.sum()
+    if sel.stat == "count":
+        return x.count()
+    raise UnsupportedError(f"statistic {sel.stat!r} is not defined for {sel.metric.id}")
+
+
+def _metrics_for(frame: ir.Table, sel: Selector) -> dict[str, Any]:
+    agg = sel.metric.aggregation
+    if agg is Aggregation.DISTRIBUTION:
+        return {"value": _stat_value(frame.x, sel), "n": frame.x.count()}
+    if agg is Aggregation.COUNT:
+        return {"value": frame.count(), "n": frame.count()}
+    if agg is Aggregation.SUM:
+        return {"value": frame.x.sum(), "n": frame.count()}
+    if agg is Aggregation.COUNT_WHERE:
+        return {"value": frame.num.sum(), "n": frame.den.sum()}
+    if agg is Aggregation.RATIO:
+        den = frame.den.sum()
+        return {
+            "value": frame.num.sum().cast("float64") / den.nullif(0).cast("float64"),
+            "n": den,
+            "_num": frame.num.sum(),
+        }
+    raise UnsupportedError(f"aggregation {agg} is not handled here")
+
+
+def aggregate_frame(parts: Sequence[ir.Table], keys: list[str], query: KpiQuery, sel: Selector) -> ir.Table:
+    """Aggregate simple, ratio and quotient metrics per period and dimension."""
+    if query.grain:
+        parts = [with_period(p, query.tz, query.grain) for p in parts]
+        keys = ["period", *keys]
+    if sel.metric.aggregation is Aggregation.QUOTIENT:
+        num, den = parts
+        a = num.group_by(keys).aggregate(_a=num.x.sum(), n=num.x.count()) if keys else num.aggregate(_a=num.x.sum(), n=num.x.count())
+        b = den.group_by(keys).aggregate(_b=den.x.sum()) if keys else den.aggregate(_b=den.x.sum())
+        if keys:
+            joined = a.outer_join(b, keys)
+            joined = joined.select(
+                *[ibis.coalesce(joined[k], joined[f"{k}_right"]).name(k) for k in keys],
+                "_a", "_b", "n",
+            )
+        else:
+            joined = a.cross_join(b)
+        return joined.mutate(
+            value=joined._a / joined._b.nullif(0), n=joined.n.fill_null(0)
+        ).drop("_a", "_b")
+    (frame,) = parts
+    measures = _metrics_for(frame, sel)
+    if keys:
+        return frame.group_by(keys).aggregate(**measures)
+    return frame.aggregate(**measures)
+
+
+def _data_bounds(backend: Backend, frame: ir.Table, columns: Sequence[str]) -> tuple[int, int] | None:
+    """The first instant of ``columns[0]`` and the last instant of any of ``columns``."""
+    last = {f"hi{i}": frame[c].max() for i, c in enumerate(columns)}
+    row = backend.execute(frame.aggregate(lo=frame[columns[0]].min(), **last))
+    if row.empty or row["lo"].isna().iloc[0]:
+        return None
+    return int(row["lo"].iloc[0]), int(max(row[k].iloc[0] for k in last if not row[k].isna().iloc[0]))
+
+
+def bucket_ends(
+    backend: Backend, frame: ir.Table, query: KpiQuery, lo: int | None, hi: int | None,
+    columns: Sequence[str],
+) -> tuple[list[tuple[int, int]], int | None]:
+    """``[(period key, end instant)]`` of the buckets of the range, and the range start.
+
+    Without a range end, the last instant of the data (+1 s) ends the range; without a range
+    start, the first instant of the data starts it.
+    """
+    if lo is None or hi is None:
+        bounds = _data_bounds(backend, frame, columns)
+        if bounds is None:
+            return [], lo
+        lo = lo if lo is not None else bounds[0]
+        hi = hi if hi is not None else bounds[1] + 1
+    if not query.grain:
+        return [(0, hi)], lo
+    tz = periods.zone(query.tz)
+    first_day = datetime.fromtimestamp(lo, tz).date()
+    last_day = datetime.fromtimestamp(hi - 1, tz).date()
+    ends = []
+    for start in periods.bucket_keys(first_day, last_day + timedelta(days=1), query.grain):
+        end = periods.local_midnight_epoch(periods.next_bucket(start, query.grain), tz)
+        ends.append((periods.day_number(start), min(end, hi)))
+    return ends, lo
+
+
+def _ends_memtable(ends: list[tuple[int, int]]) -> ir.Table:
+    import pandas as pd
+
+    return ibis.memtable(pd.DataFrame(ends, columns=["period", "end_s"]).astype("int64"))
+
+
+def cumulative_frame(
+    backend: Backend, frame: ir.Table, keys: list[str], query: KpiQuery, lo: int | None, hi: int | None
+) -> ir.Table:
+    """Point-in-time levels (the backlog): sum of ``delta`` over ``at < bucket end``."""
+    ends, lo = bucket_ends(backend, frame, query, lo, hi, ["at"])
+    if not ends:  # no data at all: an empty result
+        empty = frame.limit(0)
+        measures = {"value": empty.delta.sum(), "n": empty.opened.sum()}
+        return empty.group_by(keys).aggregate(**measures) if keys else empty.aggregate(**measures)
+    last_end = ends[-1][1]
+    frame = frame.filter(frame.at < last_end)
+    if not query.grain:
+        # n is the population: tickets opened before the instant.
+        measures = {"value": frame.delta.sum(), "n": frame.opened.sum()}
+        return frame.group_by(keys).aggregate(**measures) if keys else frame.aggregate(**measures)
+    assert lo is not None
+    frame = with_period(frame, query.tz, query.grain)
+    # Everything before the range start only sets the opening level.
+    frame = frame.mutate(period=ibis.ifelse(frame.at < lo, BEFORE, frame.period))
+    sums = frame.group_by(["period", *keys]).aggregate(d=frame.delta.sum(), o=frame.opened.sum())
+    grid = _ends_memtable([(BEFORE, lo), *ends]).select("period")
+    if keys:
+        grid = grid.cross_join(sums.select(*keys).distinct())
+    full = grid.left_join(sums, ["period", *keys])
+    full = full.select("period", *keys, d=full.d.fill_null(0), o=full.o.fill_null(0))
+    w = ibis.window(
+        group_by=[full[k] for k in keys] or None, order_by=full.period, preceding=None, following=0
+    )
+    level = full.mutate(value=full.d.sum().over(w), n=full.o.sum().over(w))
+    level = level.filter(level.period != BEFORE)
+    return level.select("period", *keys, "value", "n")
+
+
+def _band(age_s: ir.NumericValue) -> ir.StringValue:
+    cases = [(age_s < AGE_BANDS[i + 1][1] * 86400, AGE_BANDS[i][0]) for i in range(len(AGE_BANDS) - 1)]
+    return ibis.cases(*cases, else_=AGE_BANDS[-1][0])
+
+
+def open_intervals_frame(
+    backend: Backend, frame: ir.Table, keys: list[str], query: KpiQuery,
+    lo: int | None, hi: int | None, sel: Selector,
+) -> ir.Table:
+    """At each bucket end, the open rows and their age; bands by default, or a statistic."""
+    ends, _ = bucket_ends(backend, frame, query, lo, hi, ["open_at", "close_at"])
+    e = _ends_memtable(ends)
+    joined = frame.join(
+        e, [frame.open_at < e.end_s, frame.close_at.isnull() | (frame.close_at >= e.end_s)]
+    )
+    aged = joined.mutate(x=(joined.end_s - joined.since).cast("float64"))
+    aged = aged.mutate(age_band=_band(aged.x))
+    group = (["period"] if query.grain else []) + keys
+    if sel.stat is None:
+        band_keys = group if "age_band" in group else [*group, "age_band"]
+        counts = aged.group_by(band_keys).aggregate(value=aged.count())
+        w = ibis.window(group_by=[counts[k] for k in group] or None)
+        return counts.mutate(n=counts.value.sum().over(w))
+    measures = {"value": _stat_value(aged.x, sel), "n": aged.x.count()}
+    return aged.group_by(group).aggregate(**measures) if group else aged.aggregate(**measures)

@@ -1,0 +1,143 @@
+"""The engine seam: open a backend, hand out its tables as Ibis expressions, run, close.
+
+DuckDB (a ``.duckdb`` file or a folder of ``<table>.parquet`` files) and PySpark (a folder of
+Parquet files) are the two implementations. Metric code receives Ibis tables and never learns
+which engine runs it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from supportkpi.errors import InputError, NotFoundError, UnsupportedError
+from supportkpi.schema import TABLES
+
+ENGINES = ("duckdb", "pyspark")
+
+
+class Backend:
+    """An open engine with the canonical tables of one source."""
+
+    name = "base"
+
+    def __init__(self, con: Any, source: str) -> None:
+        self.con = con
+        self.source = source
+        self._tables: dict[str, ir.Table] = {}
+
+    def table(self, name: str) -> ir.Table:
+        """The canonical table ``name`` as an Ibis table (empty tables included)."""
+        if name not in TABLES:
+            raise NotFoundError(f"unknown table {name!r}")
+        if name not in self._tables:
+            self._tables[name] = self._open_table(name)
+        return self._tables[name]
+
+    def _open_table(self, name: str) -> ir.Table:
+        raise NotImplementedError
+
+    def execute(self, expr: ir.Table) -> pd.DataFrame:
+        return self.con.execute(expr)
+
+    def materialize(self, expr: ir.Table) -> ir.Table:
+        """Compute ``expr`` once for the queries that share it (a temp table or a cache)."""
+        return expr.cache()
+
+    def close(self) -> None:
+        self._tables.clear()
+
+
+class DuckDBBackend(Backend):
+    name = "duckdb"
+
+    def __init__(self, source: str) -> None:
+        path = Path(source)
+        if path.is_dir():
+            con = ibis.duckdb.connect()
+            self._parquet_dir: Path | None = path
+        elif path.exists():
+            con = ibis.duckdb.connect(str(path), read_only=True)
+            self._parquet_dir = None
+        else:
+            raise InputError(f"source {source} does not exist (expected a .duckdb file or a folder of <table>.parquet files)")
+        super().__init__(con, source)
+
+    def _open_table(self, name: str) -> ir.Table:
+        if self._parquet_dir is not None:
+            return _read_parquet_table(self.con, self._parquet_dir, name)
+        try:
+            return self.con.table(name)
+        except Exception as exc:  # missing table in an old or foreign file
+            raise InputError(f"{self.source} has no table {name!r}; is it a supportkpi store?") from exc
+
+    def close(self) -> None:
+        super().close()
+        self.con.disconnect()
+
+
+def _read_parquet_table(con: Any, folder: Path, name: str) -> ir.Table:
+    file = folder / f"{name}.parquet"
+    if not file.exists():
+        raise InputError(f"{folder} has no {name}.parquet; export a store with `supportkpi export`")
+    return con.read_parquet(str(file), table_name=f"src_{name}")
+
+
+_SPARK: Any = None
+
+
+def spark_session() -> Any:
+    """A shared local Spark session (or Spark Connect when ``SPARK_REMOTE`` is set)."""
+    global _SPARK
+    if _SPARK is None:
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError:
+            raise UnsupportedError("the pyspark engine needs `pip install supportkpi[spark]` and Java 17") from None
+        builder = SparkSession.builder.appName("supportkpi")
+        if not os.environ.get("SPARK_REMOTE"):
+            builder = (
+                builder.master(os.environ.get("SUPPORTKPI_SPARK_MASTER", "local[2]"))
+                .config("spark.ui.enabled", "false")
+                .config("spark.ui.showConsoleProgress", "false")
+                .config("spark.sql.shuffle.partitions", os.environ.get("SUPPORTKPI_SPARK_PARTITIONS", "4"))
+                .config("spark.driver.memory", os.environ.get("SUPPORTKPI_SPARK_MEMORY", "2g"))
+                .config("spark.sql.session.timeZone", "UTC")
+            )
+        _SPARK = builder.getOrCreate()
+        _SPARK.sparkContext.setLogLevel("ERROR")
+    return _SPARK
+
+
+class SparkBackend(Backend):
+    name = "pyspark"
+
+    def __init__(self, source: str) -> None:
+        path = Path(source)
+        if not path.is_dir():
+            raise InputError(
+                f"the pyspark engine reads a folder of <table>.parquet files; {source} is not one "
+                "(create it with `supportkpi export --db DB --to DIR`)"
+            )
+        self._parquet_dir = path
+        super().__init__(ibis.pyspark.connect(spark_session()), source)
+
+    def _open_table(self, name: str) -> ir.Table:
+        return _read_parquet_table(self.con, self._parquet_dir, name)
+
+    def execute(self, expr: ir.Table) -> pd.DataFrame:
+        return self.con.execute(expr)
+
+
+def open_backend(source: str, engine: str = "duckdb") -> Backend:
+    """Open ``source`` on ``engine``."""
+    if engine == "duckdb":
+        return DuckDBBackend(source)
+    if engine == "pyspark":
+        return SparkBackend(source)
+    raise InputError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")

@@ -1,0 +1,199 @@
+"""The query model (SPEC §4 "Breakdowns, grains and filters", §6 `kpi`) and its runner.
+
+A query names metric selectors (``NAME`` or ``NAME:STAT``), a half-open local date range, a
+grain, dimensions and filters. The runner asks each metric's builder for its rows, then applies
+filters, dating, bucketing and the aggregation the metric declares, always in Ibis.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import ibis.expr.types as ir
+import pandas as pd
+
+from supportkpi.engine import periods
+from supportkpi.engine.aggregate import aggregate_frame, cumulative_frame, open_intervals_frame
+from supportkpi.engine.backends import Backend
+from supportkpi.errors import InputError, UnsupportedError
+from supportkpi.metrics.context import MetricContext, Options
+from supportkpi.metrics.registry import Aggregation, Metric, get_metric
+from supportkpi.stats.intervals import wilson_interval
+
+_STAT = re.compile(r"^(mean|median|count|sum|p(\d{1,2}(?:\.\d+)?))$")
+KNOWN_DIMENSIONS = ("channel", "team", "agent", "priority", "segment", "queue", "age_band")
+
+
+@dataclass(frozen=True)
+class Selector:
+    """One requested number: a metric and, for distributions, a statistic."""
+
+    metric: Metric
+    stat: str | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.metric.id}:{self.stat}" if self.stat else self.metric.id
+
+    @property
+    def quantile(self) -> float | None:
+        if self.stat == "median":
+            return 0.5
+        if self.stat and self.stat.startswith("p"):
+            return float(self.stat[1:]) / 100.0
+        return None
+
+
+def parse_selector(text: str) -> Selector:
+    """Parse ``NAME[:STAT]`` (``first_response_time:p90``) against the registry."""
+    name, _, stat = text.strip().partition(":")
+    metric = get_metric(name)
+    if not stat:
+        return Selector(metric, metric.default_stat)
+    if not metric.stats:
+        raise InputError(f"metric {name!r} takes no statistic (got {text!r})")
+    match = _STAT.match(stat)
+    if not match or (match.group(2) and not 0 < float(match.group(2)) < 100):
+        raise InputError(
+            f"unknown statistic {stat!r} in {text!r}; use mean, median, count, sum or pNN (p90)"
+        )
+    return Selector(metric, stat)
+
+
+@dataclass
+class KpiQuery:
+    """Everything `supportkpi kpi` and ``Connection.kpi`` accept."""
+
+    metrics: Sequence[str]
+    start: date | None = None
+    end: date | None = None
+    grain: str | None = None
+    by: Sequence[str] = ()
+    where: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    tz: str = "UTC"
+    cohort: str = "event"
+    business_hours: bool = False
+    options: Options = field(default_factory=Options)
+
+    def validate(self) -> list[Selector]:
+        if not self.metrics:
+            raise InputError("name at least one metric; run `supportkpi metrics` for the list")
+        if self.grain is not None and self.grain not in periods.GRAINS:
+            raise InputError(f"unknown grain {self.grain!r}; use one of {', '.join(periods.GRAINS)}")
+        if self.cohort not in ("event", "created"):
+            raise InputError(f"unknown cohort {self.cohort!r}; use 'event' or 'created'")
+        periods.zone(self.tz)
+        for dim in (*self.by, *self.where):
+            if dim not in KNOWN_DIMENSIONS:
+                raise InputError(f"unknown dimension {dim!r}; use one of {', '.join(KNOWN_DIMENSIONS[:-1])}")
+        if len(set(self.by)) != len(self.by):
+            raise InputError("a dimension is repeated in 'by'")
+        if self.business_hours:
+            raise UnsupportedError("business-hours durations are not available yet")
+        selectors = [parse_selector(m) for m in self.metrics]
+        for sel in selectors:
+            for dim in (*self.by, *self.where):
+                if dim not in sel.metric.dimensions:
+                    raise InputError(
+                        f"metric {sel.metric.id!r} cannot be broken down by {dim!r}; "
+                        f"its dimensions are {', '.join(sel.metric.dimensions)}"
+                    )
+        return selectors
+
+
+def parse_where(items: Iterable[str]) -> dict[str, list[str]]:
+    """``["channel=email,chat", "team=billing"]`` → ``{"channel": ["email", "chat"], ...}``."""
+    where: dict[str, list[str]] = {}
+    for item in items:
+        dim, sep, values = item.partition("=")
+        if not sep or not dim.strip() or not values:
+            raise InputError(f"invalid filter {item!r}; use DIM=VALUE or DIM=V1,V2")
+        where.setdefault(dim.strip(), []).extend(v.strip() for v in values.split(","))
+    return where
+
+
+def run_kpi(backend: Backend, query: KpiQuery) -> pd.DataFrame:
+    """Compute every selector of ``query``; one row per metric, period and dimension values."""
+    selectors = query.validate()
+    lo, hi = periods.range_bounds(query.start, query.end, query.tz)
+    ctx = MetricContext(backend=backend, options=query.options, cohort=query.cohort, range_end=hi)
+    frames = [_run_one(backend, ctx, sel, query, lo, hi) for sel in selectors]
+    extra = ["age_band"] if any("age_band" in f.columns for f in frames) and "age_band" not in query.by else []
+    columns = ["metric", "value", "n", *(["period"] if query.grain else []), *query.by, *extra, "ci_low", "ci_high"]
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    for col in columns:
+        if col not in out.columns:
+            out[col] = None
+    return out[columns]
+
+
+def _filtered(frame: ir.Table, where: Mapping[str, Sequence[str]]) -> ir.Table:
+    for dim, values in where.items():
+        frame = frame.filter(frame[dim].isin(list(values)))
+    return frame
+
+
+def _run_one(
+    backend: Backend, ctx: MetricContext, sel: Selector, query: KpiQuery, lo: int | None, hi: int | None
+) -> pd.DataFrame:
+    metric = sel.metric
+    built = metric.build(ctx)
+    keys = list(query.by)
+    if metric.aggregation is Aggregation.CUMULATIVE:
+        expr = cumulative_frame(backend, _filtered(built, query.where), keys, query, lo, hi)
+    elif metric.aggregation is Aggregation.OPEN_INTERVALS:
+        expr = open_intervals_frame(backend, _filtered(built, query.where), keys, query, lo, hi, sel)
+    else:
+        parts = built if isinstance(built, tuple) else (built,)
+        parts = tuple(_in_range(_filtered(p, query.where), lo, hi) for p in parts)
+        expr = aggregate_frame(parts, keys, query, sel)
+    result = backend.execute(expr)
+    return _finish(result, sel, query)
+
+
+def _in_range(frame: ir.Table, lo: int | None, hi: int | None) -> ir.Table:
+    if lo is not None:
+        frame = frame.filter(frame.at >= lo)
+    if hi is not None:
+        frame = frame.filter(frame.at < hi)
+    return frame
+
+
+def _finish(result: pd.DataFrame, sel: Selector, query: KpiQuery) -> pd.DataFrame:
+    """Label rows, render periods as local ISO dates, add intervals; n = 0 → value null."""
+    result = result.copy()
+    if result.empty and not query.grain and not query.by:
+        result = pd.DataFrame([{"value": None, "n": 0}])
+    result["metric"] = sel.label
+    result["n"] = result["n"].fillna(0).astype("int64")
+    result["value"] = result["value"].astype("object").where(result["n"] > 0, None)
+    result["value"] = [None if v is None or pd.isna(v) else float(v) for v in result["value"]]
+    if query.grain:
+        result["period"] = [periods.from_day_number(int(k)).isoformat() for k in result["period"]]
+    if sel.metric.aggregation is Aggregation.RATIO:
+        bounds = [
+            wilson_interval(int(round(num)), int(n)) if n else (None, None)
+            for num, n in zip(result["_num"].fillna(0), result["n"], strict=True)
+        ]
+        result["ci_low"] = [b[0] for b in bounds]
+        result["ci_high"] = [b[1] for b in bounds]
+    for dim in query.by:
+        result[dim] = result[dim].astype("object").where(result[dim].notna(), None)
+    sort = (["period"] if query.grain else []) + list(query.by)
+    if sort:
+        result = result.sort_values(sort, na_position="last", kind="stable")
+    return result.drop(columns=[c for c in result.columns if c.startswith("_")])
+
+
+def describe_query(query: KpiQuery) -> dict[str, Any]:
+    return {
+        "from": query.start.isoformat() if query.start else None,
+        "to": query.end.isoformat() if query.end else None,
+        "grain": query.grain,
+        "by": list(query.by),
+        "tz": query.tz,
+    }

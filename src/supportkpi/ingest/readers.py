@@ -1,0 +1,227 @@
+"""Read a source file into Arrow, numbering every data record and setting malformed ones aside.
+
+Row numbers are 1-based data-record numbers: for CSV/TSV the n-th record after the header
+(blank lines are not records), for JSON Lines the line number, for Parquet the row position.
+Malformed records (a CSV line with the wrong number of fields, a JSON line that is not an
+object) do not stop the load: they come back in ``RawFile.malformed`` for the quarantine.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from supportkpi.errors import InputError, UnsupportedError
+
+#: Name of the row-number column added to every raw table (kept clear of source names).
+ROW = "__supportkpi_row"
+
+_EXTENSIONS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+}
+_ALIASES = {"ndjson": "jsonl", "json": "jsonl", "json_lines": "jsonl"}
+_COMPRESSED = (".gz", ".bz2", ".zst", ".lz4")
+_MAX_SHOWN = 200  # characters of a malformed record kept in the quarantine
+
+
+@dataclass
+class RawFile:
+    """Source columns (any Arrow types) plus ``ROW``, and the malformed records set aside."""
+
+    table: pa.Table
+    malformed: pa.Table  # row_number, value, message
+
+    @property
+    def rows_in(self) -> int:
+        return self.table.num_rows + self.malformed.num_rows
+
+
+def detect_format(path: Path, requested: str | None) -> str:
+    """The format named by ``requested``, else the one the file extension implies."""
+    if requested:
+        fmt = _ALIASES.get(requested.lower(), requested.lower())
+        if fmt in ("xlsx", "xls", "excel"):
+            raise UnsupportedError("Excel files are not supported; save the sheet as CSV")
+        if fmt not in ("csv", "tsv", "parquet", "jsonl"):
+            raise InputError(f"unknown format {requested!r}; use csv, tsv, parquet or jsonl")
+        return fmt
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in _COMPRESSED:
+        suffixes = suffixes[:-1]
+    ext = suffixes[-1] if suffixes else ""
+    if ext in (".xlsx", ".xls"):
+        raise UnsupportedError(f"{path.name}: Excel files are not supported; save the sheet as CSV")
+    if ext not in _EXTENSIONS:
+        raise InputError(
+            f"{path.name}: cannot tell the format from the extension; pass --format "
+            "csv, tsv, parquet or jsonl"
+        )
+    return _EXTENSIONS[ext]
+
+
+def read_raw(
+    path: Path,
+    fmt: str,
+    delimiter: str | None = None,
+    encoding: str = "utf-8",
+    null_values: tuple[str, ...] = (),
+) -> RawFile:
+    """Read ``path`` as ``fmt`` (csv, tsv, parquet, jsonl) into a :class:`RawFile`."""
+    if not path.is_file():
+        raise InputError(f"{path}: file not found")
+    try:
+        if fmt in ("csv", "tsv"):
+            sep = delimiter or ("\t" if fmt == "tsv" else ",")
+            return _read_csv(path, sep, encoding, null_values)
+        if fmt == "parquet":
+            table = pq.read_table(path)
+            return RawFile(_numbered(table, np.arange(1, table.num_rows + 1)), _malformed([]))
+        return _read_jsonl(path, null_values)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path.name}: cannot read as {fmt}: {_first_line(exc)}") from None
+
+
+def _read_csv(path: Path, sep: str, encoding: str, null_values: tuple[str, ...]) -> RawFile:
+    names = _csv_header(path, sep, encoding)
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise InputError(f"{path.name}: column {name!r} appears twice in the header")
+        seen.add(name)
+    convert = pacsv.ConvertOptions(
+        column_types={name: pa.string() for name in names},
+        null_values=list(null_values),
+        strings_can_be_null=bool(null_values),
+        quoted_strings_can_be_null=False,
+    )
+    # Threads are fast but cannot number malformed records; a file that has some is re-read
+    # serially, which numbers them (pyarrow counts records, header included, blank lines not).
+    for use_threads in (True, False):
+        bad: list[tuple[int | None, str, int, int]] = []
+
+        def on_invalid(row: Any, bad: list[tuple[int | None, str, int, int]] = bad) -> str:
+            bad.append((row.number, row.text, row.expected_columns, row.actual_columns))
+            return "skip"
+
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(use_threads=use_threads, encoding=encoding),
+            parse_options=pacsv.ParseOptions(
+                delimiter=sep, newlines_in_values=True, invalid_row_handler=on_invalid
+            ),
+            convert_options=convert,
+        )
+        if not bad:
+            return RawFile(_numbered(table, np.arange(1, table.num_rows + 1)), _malformed([]))
+        if all(number is not None for number, *_ in bad):
+            break
+    bad_rows = np.array([number - 1 for number, *_ in bad if number is not None], dtype=np.int64)
+    all_rows = np.arange(1, table.num_rows + len(bad_rows) + 1)
+    good_rows = np.delete(all_rows, bad_rows - 1)
+    malformed = [
+        (int(number) - 1, text, f"expected {expected} fields, found {actual}")
+        for number, text, expected, actual in bad
+        if number is not None
+    ]
+    return RawFile(_numbered(table, good_rows), _malformed(malformed))
+
+
+def _csv_header(path: Path, sep: str, encoding: str) -> list[str]:
+    """Column names, read by pyarrow itself so quoting, BOM and compression match the body."""
+    try:
+        with pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(encoding=encoding, block_size=1 << 16),
+            parse_options=pacsv.ParseOptions(
+                delimiter=sep, newlines_in_values=True, invalid_row_handler=lambda _: "skip"
+            ),
+        ) as reader:
+            return list(reader.schema.names)
+    except pa.ArrowInvalid as exc:
+        if "Empty CSV file" in str(exc):
+            raise InputError(f"{path.name}: the file is empty (no header row)") from None
+        # A first block whose types cannot be inferred still has a readable header line.
+        with pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(encoding=encoding, block_size=1 << 16),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(include_columns=[]),
+        ) as reader:
+            return list(reader.schema.names)
+
+
+def _read_jsonl(path: Path, null_values: tuple[str, ...]) -> RawFile:
+    columns: dict[str, list[str | None]] = {}
+    rows: list[int] = []
+    malformed: list[tuple[int, str, str]] = []
+    nulls = set(null_values)
+    with open(path, encoding="utf-8-sig") as fh:
+        for line_number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                malformed.append((line_number, line.rstrip("\n"), f"not valid JSON: {exc.msg}"))
+                continue
+            if not isinstance(record, dict):
+                malformed.append((line_number, line.rstrip("\n"), "not a JSON object"))
+                continue
+            index = len(rows)
+            rows.append(line_number)
+            for key, value in record.items():
+                column = columns.setdefault(str(key), [None] * index)
+                column.append(_json_text(value, nulls))
+            for column in columns.values():
+                if len(column) == index:
+                    column.append(None)
+    table = pa.table({name: pa.array(values, pa.string()) for name, values in columns.items()})
+    return RawFile(_numbered(table, np.array(rows, dtype=np.int64)), _malformed(malformed))
+
+
+def _json_text(value: object, nulls: set[str]) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    text = str(value)
+    return None if text in nulls else text
+
+
+def _numbered(table: pa.Table, rows: np.ndarray) -> pa.Table:
+    if ROW in table.column_names:
+        table = table.drop_columns([ROW])
+    if table.num_columns == 0:
+        return pa.table({ROW: pa.array(rows, pa.int64())})
+    return table.append_column(ROW, pa.array(rows, pa.int64()))
+
+
+def _malformed(records: list[tuple[int, str, str]]) -> pa.Table:
+    return pa.table(
+        {
+            "row_number": pa.array([r[0] for r in records], pa.int64()),
+            "value": pa.array([r[1][:_MAX_SHOWN] for r in records], pa.string()),
+            "message": pa.array([r[2] for r in records], pa.string()),
+        }
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -1,0 +1,147 @@
+"""The metric registry: every KPI declared once.
+
+A :class:`Metric` holds what a reader needs (id, title, unit, kind, good direction, definition,
+seed references) and one builder that returns Ibis expressions. The registry feeds the CLI
+(`supportkpi metrics`), the API, the dashboard and ``docs/metrics.md``.
+
+How a builder's output is aggregated is declared by its :class:`Aggregation`:
+
+- ``distribution``: rows ``at, <dims>, x``; stats mean, median, pNN, count, sum over ``x``.
+- ``count``: rows ``at, <dims>``; the value is the number of rows.
+- ``sum``: rows ``at, <dims>, x``; the value is the sum of ``x``.
+- ``count_where``: rows ``at, <dims>, num, den``; value ``sum(num)``, n ``sum(den)``.
+- ``ratio``: rows ``at, <dims>, num, den``; value ``sum(num) / sum(den)``, n ``sum(den)``,
+  with a Wilson interval.
+- ``quotient``: two frames ``(numerator, denominator)`` of ``at, <dims>, x``; value
+  ``sum(num.x) / sum(den.x)``.
+- ``cumulative``: rows ``at, <dims>, delta``; the value at a bucket end T is the sum of
+  ``delta`` over ``at < T`` (a point-in-time level such as the backlog).
+- ``open_intervals``: rows ``open_at, close_at, since, <dims>``; at each bucket end T, the
+  rows open at T (``open_at < T <= close_at``), with their age ``T - since``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from supportkpi.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from supportkpi.metrics.context import MetricContext
+
+
+class Kind(StrEnum):
+    """Metric kinds, after metricflow: how the number is put together."""
+
+    SIMPLE = "simple"
+    RATIO = "ratio"
+    CUMULATIVE = "cumulative"
+    DERIVED = "derived"
+
+
+class Aggregation(StrEnum):
+    DISTRIBUTION = "distribution"
+    COUNT = "count"
+    SUM = "sum"
+    COUNT_WHERE = "count_where"
+    RATIO = "ratio"
+    QUOTIENT = "quotient"
+    CUMULATIVE = "cumulative"
+    OPEN_INTERVALS = "open_intervals"
+
+
+class Unit(StrEnum):
+    SECONDS = "seconds"
+    RATIO = "ratio"
+    COUNT = "count"
+    PER_HOUR = "per_hour"
+    SCORE = "score"
+    MONEY = "money"
+    NPS = "nps"
+
+
+TICKET_DIMENSIONS = ("channel", "team", "agent", "priority", "segment")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One KPI: what it means, and one builder returning Ibis expressions."""
+
+    id: str
+    title: str
+    unit: Unit
+    kind: Kind
+    aggregation: Aggregation
+    definition: str
+    build: Callable[[MetricContext], Any] = field(repr=False)
+    good: str | None = None  # "higher", "lower" or None
+    seeds: tuple[str, ...] = ()
+    family: str = ""
+    dimensions: tuple[str, ...] = TICKET_DIMENSIONS
+    default_stat: str | None = None
+    #: Options of the config's [options] section that change this metric.
+    options: tuple[str, ...] = ()
+
+    @property
+    def stats(self) -> tuple[str, ...]:
+        if self.aggregation in (Aggregation.DISTRIBUTION, Aggregation.OPEN_INTERVALS):
+            return ("mean", "median", "pNN", "count", "sum")
+        return ()
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "unit": str(self.unit),
+            "kind": str(self.kind),
+            "good": self.good,
+            "definition": self.definition,
+            "seeds": list(self.seeds),
+            "family": self.family,
+            "dimensions": list(self.dimensions),
+            "default_stat": self.default_stat,
+            "stats": list(self.stats),
+            "options": list(self.options),
+        }
+
+
+REGISTRY: dict[str, Metric] = {}
+
+
+def register(metric: Metric) -> Metric:
+    if metric.id in REGISTRY:
+        raise ValueError(f"metric {metric.id} registered twice")
+    REGISTRY[metric.id] = metric
+    return metric
+
+
+def get_metric(metric_id: str) -> Metric:
+    _load_families()
+    try:
+        return REGISTRY[metric_id]
+    except KeyError:
+        raise NotFoundError(
+            f"unknown metric {metric_id!r}; run `supportkpi metrics` for the catalogue"
+        ) from None
+
+
+def all_metrics() -> list[Metric]:
+    _load_families()
+    return list(REGISTRY.values())
+
+
+#: Modules that register metrics (one module per family).
+FAMILY_MODULES = (
+    "supportkpi.metrics.tickets_speed",
+    "supportkpi.metrics.tickets_outcomes",
+)
+
+
+def _load_families() -> None:
+    import importlib
+
+    for module in FAMILY_MODULES:
+        importlib.import_module(module)

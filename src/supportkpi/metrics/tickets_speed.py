@@ -1,0 +1,136 @@
+"""Ticket speed KPIs: first response, response, resolution and social response times."""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from supportkpi.metrics.context import MetricContext
+from supportkpi.metrics.registry import Aggregation, Kind, Metric, Unit, register
+from supportkpi.metrics.ticket_facts import facts, response_runs
+
+DIMS = ("channel", "team", "agent", "priority", "segment")
+
+
+def duration_rows(
+    f: ir.Table, ctx: MetricContext, start: ir.IntegerValue, end: ir.IntegerValue
+) -> ir.Table:
+    """Rows ``at, <dims>, x`` for a duration ``end - start``; negative ones are left out."""
+    rows = f.filter(end.notnull() & start.notnull() & (end >= start))
+    return rows.select(
+        *DIMS,
+        at=ctx.dated(end, f.created).name("at"),
+        x=(end - start).cast("float64"),
+    )
+
+
+def _first_response(ctx: MetricContext) -> ir.Table:
+    f = facts(ctx)
+    f = f.filter(~f.agent_initiated)
+    return duration_rows(f, ctx, f.start, f.first_response)
+
+
+def _social_response(ctx: MetricContext) -> ir.Table:
+    f = facts(ctx)
+    f = f.filter(~f.agent_initiated & (f.channel == "social"))
+    return duration_rows(f, ctx, f.start, f.first_response)
+
+
+def _resolution(ctx: MetricContext) -> ir.Table:
+    f = facts(ctx)
+    return duration_rows(f, ctx, f.created, f.last_solved)
+
+
+def _first_resolution(ctx: MetricContext) -> ir.Table:
+    f = facts(ctx)
+    return duration_rows(f, ctx, f.created, f.first_solved)
+
+
+def _response(ctx: MetricContext) -> ir.Table:
+    runs = response_runs(ctx)
+    f = facts(ctx).select(*DIMS, "ticket_id", "created")
+    r = runs.join(f, "ticket_id")
+    return duration_rows(r, ctx, r.run_start, r.reply_at)
+
+
+def _unanswered(ctx: MetricContext) -> ir.Table:
+    f = facts(ctx)
+    awaiting = f.filter(~f.agent_initiated)
+    return awaiting.select(
+        *DIMS,
+        at=awaiting.created,
+        num=ibis.ifelse(awaiting.first_response.isnull(), 1, 0),
+        den=ibis.literal(1),
+    )
+
+
+_SPEED = dict(unit=Unit.SECONDS, kind=Kind.SIMPLE, aggregation=Aggregation.DISTRIBUTION,
+              good="lower", family="Tickets: speed", default_stat="median")
+
+register(Metric(
+    id="first_response_time",
+    title="First response time",
+    definition=(
+        "Time from the first customer message (or ticket creation when none is recorded) to "
+        "the first later public agent message. Bot messages and private notes do not count. "
+        "Tickets never answered are left out (see unanswered_tickets), never zero; "
+        "agent-initiated tickets await no response. Dated at the first response."
+    ),
+    build=_first_response,
+    seeds=("000", "001", "002", "003"),
+    options=("include_bots",),
+    **_SPEED,  # type: ignore[arg-type]
+))
+register(Metric(
+    id="response_time",
+    title="Response time (every reply)",
+    definition=(
+        "For every run of consecutive customer messages, the time from the run's first "
+        "message to the next public agent message (the average response time across a "
+        "conversation). Dated at the reply."
+    ),
+    build=_response,
+    seeds=("001",),
+    **_SPEED,  # type: ignore[arg-type]
+))
+register(Metric(
+    id="resolution_time",
+    title="Full resolution time",
+    definition=(
+        "Time from ticket creation to its last solve, for tickets solved now (a reopened "
+        "ticket counts once it is solved again). Dated at the last solve."
+    ),
+    build=_resolution,
+    seeds=("000", "001", "002", "003", "004"),
+    **_SPEED,  # type: ignore[arg-type]
+))
+register(Metric(
+    id="first_resolution_time",
+    title="First resolution time",
+    definition="Time from ticket creation to its first solve. Dated at the first solve.",
+    build=_first_resolution,
+    seeds=("000", "001", "002", "003", "004"),
+    **_SPEED,  # type: ignore[arg-type]
+))
+register(Metric(
+    id="social_response_time",
+    title="Social media response time",
+    definition="first_response_time for tickets on the channel 'social'.",
+    build=_social_response,
+    seeds=("001", "003"),
+    **_SPEED,  # type: ignore[arg-type]
+))
+register(Metric(
+    id="unanswered_tickets",
+    title="Unanswered tickets",
+    unit=Unit.COUNT,
+    kind=Kind.SIMPLE,
+    aggregation=Aggregation.COUNT_WHERE,
+    definition=(
+        "Tickets awaiting a first response that have no agent response yet, dated at "
+        "creation. The value is the count; n is the tickets awaiting a first response."
+    ),
+    build=_unanswered,
+    good="lower",
+    family="Tickets: speed",
+))
