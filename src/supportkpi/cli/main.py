@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "supportkpi.cli.data_commands",
     "supportkpi.cli.demo_command",
     "supportkpi.cli.kpi_commands",
+    "supportkpi.cli.staffing_command",
 )
 
 for _module in COMMAND_MODULES:
@@ -49,11 +50,11 @@ def main() -> None:
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except Exception as exc:  # click's own usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
+    except Exception as exc:
+        # Usage errors of the command-line parser (typer vendors click) print their own message.
+        show = getattr(exc, "show", None)
+        if callable(show) and hasattr(exc, "exit_code"):
+            show()
             sys.exit(exc.exit_code)
         raise
 

@@ -29,7 +29,8 @@ def _months_before(day: date, months: int) -> date:
     return date(year, month + 1, 1) + timedelta(days=day.day - 1)
 
 
-def _epoch(day: date) -> int:
+def epoch(day: date) -> int:
+    """Epoch seconds of a day's midnight, UTC."""
     return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
 
 
@@ -53,7 +54,7 @@ class Clock:
     def ending(cls, last_day: date, months: int = p.WINDOW_MONTHS) -> Clock:
         """The ``months`` months ending on ``last_day`` (inclusive), e.g. 2025-05-01…2026-10-31."""
         first_day = _months_before(last_day + timedelta(days=1), months)
-        start, end = _epoch(first_day), _epoch(last_day + timedelta(days=1))
+        start, end = epoch(first_day), epoch(last_day + timedelta(days=1))
         zone = ZoneInfo(p.DEMO_TIMEZONE)
         years = range(first_day.year, last_day.year + 2)
         closed_days = set(holidays.country_holidays(p.DEMO_HOLIDAYS_COUNTRY, years=years))

@@ -124,7 +124,8 @@ def run_kpi(backend: Backend, query: KpiQuery) -> pd.DataFrame:
     frames = [_run_one(backend, ctx, sel, query, lo, hi) for sel in selectors]
     extra = ["age_band"] if any("age_band" in f.columns for f in frames) and "age_band" not in query.by else []
     columns = ["metric", "value", "n", *(["period"] if query.grain else []), *query.by, *extra, "ci_low", "ci_high"]
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    frames = [f.dropna(axis=1, how="all") if len(f) else f for f in frames]
+    out = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else pd.DataFrame(columns=columns)
     for col in columns:
         if col not in out.columns:
             out[col] = None

@@ -115,7 +115,6 @@ def erlang_a(
     patience_s = inputs.positive("patience_s", patience_s)
     threshold_s = inputs.non_negative("threshold_s", threshold_s)
 
-    arrival_rate = traffic / aht_s
     x = agents * patience_s / aht_s  # Nμ / θ
     y = traffic * patience_s / aht_s  # λ / θ
     blocking = erlang_b(traffic, agents)

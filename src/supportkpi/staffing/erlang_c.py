@@ -182,9 +182,7 @@ def _metrics_frame(
     staffed = agents > 0
     spare = np.where(staffed, agents - load, 1.0)
     safe_handle = np.where(staffed, handle, 1.0)
-    level = np.where(
-        staffed, 1.0 - probability_wait * np.exp(-spare * target_s / safe_handle), 1.0
-    )
+    level = np.where(staffed, 1.0 - probability_wait * np.exp(-spare * target_s / safe_handle), 1.0)
     speed = np.where(staffed, probability_wait * safe_handle / spare, 0.0)
     occupancy = np.where(staffed, load / np.maximum(agents, 1), 0.0)
     return pd.DataFrame(

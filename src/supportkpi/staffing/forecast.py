@@ -54,7 +54,9 @@ def check_timezone(tz: str) -> str:
     try:
         zoneinfo.ZoneInfo(tz)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
-        raise InputError(f"tz must be an IANA timezone name such as Europe/Berlin, got {tz!r}.")
+        raise InputError(
+            f"tz must be an IANA timezone name such as Europe/Berlin, got {tz!r}."
+        ) from None
     return tz
 
 
@@ -69,7 +71,9 @@ def local_calls(calls: pd.DataFrame, tz: str) -> pd.DataFrame:
     try:
         offered = pd.to_datetime(calls["offered_at"], utc=True)
     except (ValueError, TypeError) as exc:
-        raise InputError(f"column offered_at holds a value that is not a timestamp: {exc}.")
+        raise InputError(
+            f"column offered_at holds a value that is not a timestamp: {exc}."
+        ) from None
     if offered.isna().any():
         row = int(np.flatnonzero(offered.isna().to_numpy())[0])
         raise InputError(f"column offered_at is empty in row {row}; every call needs one.")
@@ -77,9 +81,8 @@ def local_calls(calls: pd.DataFrame, tz: str) -> pd.DataFrame:
         handle = pd.to_numeric(calls["handle_s"], errors="coerce")
     elif any(part in calls.columns for part in HANDLE_PARTS):
         parts = [pd.to_numeric(calls[p], errors="coerce") for p in HANDLE_PARTS if p in calls]
-        handle = sum(part.fillna(0.0) for part in parts)
-        known = pd.concat(parts, axis=1).notna().any(axis=1)
-        handle = handle.where(known)
+        # A missing part counts as 0 s, but a call with no part at all has no handle time.
+        handle = pd.concat(parts, axis=1).sum(axis=1, min_count=1)
     else:
         raise InputError(
             "the calls frame needs a handle_s column (or talk_s, hold_s, acw_s) for the AHT."
@@ -92,7 +95,9 @@ def local_calls(calls: pd.DataFrame, tz: str) -> pd.DataFrame:
     )
 
 
-def slot_history(local: pd.DataFrame, first_week: date, weeks: int, interval_min: int) -> SlotHistory:
+def slot_history(
+    local: pd.DataFrame, first_week: date, weeks: int, interval_min: int
+) -> SlotHistory:
     """Count calls and sum handle times per week × slot for ``weeks`` weeks from a Monday."""
     slots = 7 * 1440 // interval_min
     start = pd.Timestamp(first_week)

@@ -1,0 +1,178 @@
+"""Match a file's columns to a canonical table, before any row is read.
+
+The plan says, for every canonical column, where its text comes from (a source column, a
+constant, a value map, an activity of an event log). Whole-file problems surface here, as one
+sentence naming the file and the columns: a required column that nothing provides, or a
+missing activity column. Optional mapped columns that the file lacks only warn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from supportkpi.errors import InputError
+from supportkpi.ingest.mapping import ActivitySpec, Mapping
+from supportkpi.schema import Column, Table
+
+#: Columns the loader fills itself; never read from a file.
+LOADER_COLUMNS = ("derived",)
+
+
+@dataclass
+class ColumnPlan:
+    """Where one canonical column's text comes from."""
+
+    column: Column
+    source: str | None  # a column of the file, if any
+    constant: str | None = None
+    values: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ActivityPlan:
+    """The ``[events]`` mapping as a lookup table joined on the activity column."""
+
+    column: str  # source column holding the activity name
+    lookup: pa.Table  # one row per listed activity
+    default: pa.Table | None  # one row, for unlisted activities
+    constants: dict[str, str]  # canonical column -> lookup column holding its constant
+    copies: list[tuple[str, str, str]]  # (lookup flag column, canonical column, source column)
+    clears: dict[str, str]  # canonical column -> lookup flag column
+
+
+@dataclass
+class LoadPlan:
+    """Everything the validator needs to know about the file's columns."""
+
+    table: Table
+    columns: list[ColumnPlan]
+    activity: ActivityPlan | None
+    warnings: list[str]
+
+
+def plan_load(table: Table, mapping: Mapping, file_columns: list[str], label: str) -> LoadPlan:
+    """Resolve every canonical column of ``table`` against ``file_columns``."""
+    mapped_sources = set(mapping.columns.values())
+    by_lower: dict[str, list[str]] = {}
+    for name in file_columns:
+        if name not in mapped_sources:
+            by_lower.setdefault(name.strip().lower(), []).append(name)
+    warnings: list[str] = []
+    missing_mapped: dict[str, str] = {}
+    columns = []
+    for column in table.columns:
+        if column.name in LOADER_COLUMNS:
+            continue
+        source = mapping.columns.get(column.name)
+        if source is not None and source not in file_columns:
+            missing_mapped[column.name] = source
+            if not column.required:
+                warnings.append(
+                    f"mapped column {column.name!r} (from {source!r}) is not in the file; "
+                    "left empty"
+                )
+            source = None
+        elif source is None:
+            candidates = by_lower.get(column.name, [])
+            source = candidates[0] if len(candidates) == 1 else None
+        columns.append(
+            ColumnPlan(
+                column,
+                source,
+                mapping.constants.get(column.name),
+                mapping.values.get(column.name, {}),
+            )
+        )
+    activity = _plan_activities(mapping, file_columns, label, warnings)
+    _check_required(table, columns, activity, missing_mapped, mapping, label)
+    return LoadPlan(table, columns, activity, warnings)
+
+
+def _check_required(
+    table: Table,
+    columns: list[ColumnPlan],
+    activity: ActivityPlan | None,
+    missing_mapped: dict[str, str],
+    mapping: Mapping,
+    label: str,
+) -> None:
+    problems = []
+    specs = list(mapping.activities.items())
+    if mapping.default_activity is not None:
+        specs.append(("(default)", mapping.default_activity))
+    for plan in columns:
+        name = plan.column.name
+        if not plan.column.required or plan.source is not None or plan.constant is not None:
+            continue
+        if activity is not None:
+            lacking = [act for act, spec in specs if not _sets(spec, name, activity)]
+            if not lacking:
+                continue
+            if len(lacking) < len(specs):
+                shown = ", ".join(repr(a) for a in lacking[:3])
+                more = f" and {len(lacking) - 3} more" if len(lacking) > 3 else ""
+                problems.append(f"{name!r} (activities {shown}{more} do not set it)")
+                continue
+        if name in missing_mapped:
+            problems.append(f"{name!r} (mapped from {missing_mapped[name]!r})")
+        else:
+            problems.append(f"{name!r} (no such column in the file and no mapping for it)")
+    if len(problems) == 1:
+        raise InputError(f"{label}: required column {problems[0]} is missing")
+    if problems:
+        raise InputError(f"{label}: required columns {', '.join(problems)} are missing")
+
+
+def _sets(spec: ActivitySpec, name: str, activity: ActivityPlan) -> bool:
+    if name in spec.constants:
+        return True
+    source = spec.copy.get(name)
+    return any(c == name and s == source for _, c, s in activity.copies)
+
+
+def _plan_activities(
+    mapping: Mapping, file_columns: list[str], label: str, warnings: list[str]
+) -> ActivityPlan | None:
+    if mapping.activity_column is None:
+        return None
+    if mapping.activity_column not in file_columns:
+        raise InputError(
+            f"{label}: activity column {mapping.activity_column!r} "
+            "(from [events] activity_column) is missing"
+        )
+    specs = list(mapping.activities.values())
+    if mapping.default_activity is not None:
+        specs.append(mapping.default_activity)
+    constant_names = sorted({name for spec in specs for name in spec.constants})
+    pairs = sorted({pair for spec in specs for pair in spec.copy.items()})
+    cleared = sorted({name for spec in specs for name in spec.clear})
+    for canonical, source in pairs:
+        if source not in file_columns:
+            warnings.append(
+                f"activity copy {canonical!r} (from {source!r}): column not in the file; "
+                "left empty"
+            )
+    pairs = [(c, s) for c, s in pairs if s in file_columns]
+    constants = {name: f"c_{i}" for i, name in enumerate(constant_names)}
+    copies = [(f"k_{i}", canonical, source) for i, (canonical, source) in enumerate(pairs)]
+    clears = {name: f"x_{i}" for i, name in enumerate(cleared)}
+
+    def rows(named: list[tuple[str | None, ActivitySpec]]) -> pa.Table:
+        data: dict[str, pa.Array] = {
+            "_activity": pa.array([name for name, _ in named], pa.string())
+        }
+        for name, col in constants.items():
+            data[col] = pa.array([spec.constants.get(name) for _, spec in named], pa.string())
+        for col, canonical, source in copies:
+            data[col] = pa.array([spec.copy.get(canonical) == source for _, spec in named])
+        for name, col in clears.items():
+            data[col] = pa.array([name in spec.clear for _, spec in named], pa.bool_())
+        return pa.table(data)
+
+    lookup = rows(list(mapping.activities.items()))  # type: ignore[arg-type]
+    default = (
+        rows([(None, mapping.default_activity)]) if mapping.default_activity is not None else None
+    )
+    return ActivityPlan(mapping.activity_column, lookup, default, constants, copies, clears)

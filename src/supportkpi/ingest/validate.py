@@ -1,0 +1,271 @@
+"""Validate and cast a raw file in DuckDB, vectorised: canonical rows in, rejects set aside.
+
+The raw Arrow table is registered in DuckDB and turned into canonical columns by one
+statement of generated SQL (identifiers quoted, user values passed as parameters). Each row
+gets its first problem, if any: ``required`` (empty required value), a parse rule
+(``timestamp``, ``number``, ``integer``, ``boolean``, ``date``, ``list``, ``duration``),
+``enum`` (a value outside a closed enum), ``unknown_activity``; then ``duplicate_key`` for a
+later row repeating a key of this file (the first is kept). Event logs without an
+``event_id`` get a stable one, see :mod:`supportkpi.ingest.event_keys`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from supportkpi.ingest.casts import (
+    PARSE_RULES,
+    RULE_TEXTS,
+    CastOptions,
+    Params,
+    cleaned,
+    default_value,
+    parse,
+)
+from supportkpi.ingest.event_keys import event_id_sql
+from supportkpi.ingest.plan import ColumnPlan, LoadPlan
+from supportkpi.ingest.readers import ROW, RawFile
+from supportkpi.store import quote_ident
+
+RAW, LOOKUP, DEFAULT = "_ingest_raw", "_ingest_activities", "_ingest_activity_default"
+CHECKED, VALID, REASONS = "_ingest_checked", "_ingest_valid", "_ingest_reasons"
+
+
+@dataclass
+class Validated:
+    """The outcome of validation: rows to upsert and rows to quarantine."""
+
+    good: pa.Table  # canonical columns, at most one row per key
+    rejects: pa.Table  # row_number, column_name, value, rule, message
+
+
+def validate(
+    con: duckdb.DuckDBPyConnection, raw: RawFile, plan: LoadPlan, options: CastOptions, label: str
+) -> Validated:
+    """Cast ``raw`` to ``plan.table``'s columns; every input row ends in ``good`` or ``rejects``."""
+    con.register(RAW, raw.table)
+    activity = plan.activity
+    if activity is not None:
+        con.register(LOOKUP, activity.lookup)
+        if activity.default is not None:
+            con.register(DEFAULT, activity.default)
+    con.register(REASONS, _reasons(plan, options))
+    try:
+        params = Params()
+        con.execute(_checked_sql(plan, options, params), params.values)
+        params = Params()
+        con.execute(_valid_sql(plan, params), params.values)
+        good = con.execute(_good_sql(plan)).to_arrow_table()
+        params = Params()
+        file_param = params.add(label)
+        rejects = con.execute(_rejects_sql(plan, file_param), params.values).to_arrow_table()
+        malformed = _malformed_rejects(raw, label)
+    finally:
+        for name in (RAW, LOOKUP, DEFAULT, REASONS):
+            try:
+                con.unregister(name)
+            except duckdb.Error:  # not registered for this plan
+                pass
+    return Validated(good, pa.concat_tables([malformed, rejects.cast(malformed.schema)]))
+
+
+def drop_work_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the temporary tables of the last validation."""
+    for name in (CHECKED, VALID):
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def time_travel_count(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> int:
+    """Tickets answered, solved or closed before they were created (kept, but flagged)."""
+    if plan.table.name != "tickets":
+        return 0
+    v = {p.column.name: f"v{i}" for i, p in enumerate(plan.columns)}
+    later = ("first_response_at", "solved_at", "closed_at")
+    cond = " OR ".join(f"{v[name]} < {v['created_at']}" for name in later)
+    row = con.execute(f"SELECT count(*) FROM {VALID} WHERE _dup_rank = 1 AND ({cond})").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _checked_sql(plan: LoadPlan, options: CastOptions, params: Params) -> str:
+    activity = plan.activity
+    texts = [f"{_text_sql(p, plan, params)} AS s{i}" for i, p in enumerate(plan.columns)]
+    joins = ""
+    act_text = "CAST(NULL AS VARCHAR)"
+    unknown = "FALSE"
+    if activity is not None:
+        act_text = cleaned(f"r.{quote_ident(activity.column)}")
+        joins = f" LEFT JOIN {LOOKUP} a ON a._activity = {act_text}"
+        if activity.default is not None:
+            joins += f" CROSS JOIN {DEFAULT} d"
+        else:
+            unknown = "a._activity IS NULL"
+    mapped = (
+        f"SELECT r.{quote_ident(ROW)} AS _row, {act_text} AS _act_text, {unknown} AS _unknown, "
+        f"{', '.join(texts)} FROM {RAW} r{joins}"
+    )
+    typed = ", ".join(
+        f"{parse(p.column, f's{i}', options, params)} AS p{i}" for i, p in enumerate(plan.columns)
+    )
+    errors = []
+    for i, p in enumerate(plan.columns):
+        required = "'required'" if p.column.required else "NULL"
+        rule = "duration" if p.column.name in options.durations else PARSE_RULES[p.column.type]
+        branches = f"WHEN s{i} IS NULL THEN {required} WHEN p{i} IS NULL THEN '{rule}'"
+        if p.column.enum and not p.column.open_enum:
+            branches += f" WHEN NOT list_contains({params.add(list(p.column.enum))}, p{i}) THEN 'enum'"
+        errors.append(f"CASE {branches} END AS e{i}")
+    n = len(plan.columns)
+    first_col = " ".join(f"WHEN e{i} IS NOT NULL THEN {i}" for i in range(n))
+    first_rule = ", ".join(f"e{i}" for i in range(n))
+    return f"""CREATE OR REPLACE TEMP TABLE {CHECKED} AS
+        SELECT * EXCLUDE ({", ".join(f"e{i}" for i in range(n))}),
+            CASE WHEN _unknown THEN -1 {first_col} END AS _bad_col,
+            CASE WHEN _unknown THEN 'unknown_activity' ELSE coalesce({first_rule}) END AS _bad_rule
+        FROM (SELECT *, {", ".join(errors)} FROM (SELECT *, {typed} FROM ({mapped})))"""
+
+
+def _text_sql(plan: ColumnPlan, load: LoadPlan, params: Params) -> str:
+    """The text of one canonical column: source cell, value map, constant, activity."""
+    text = cleaned(f"r.{quote_ident(plan.source)}") if plan.source else "CAST(NULL AS VARCHAR)"
+    if plan.values:
+        whens = " ".join(
+            f"WHEN {params.add(src)} THEN {params.add(dst)}" for src, dst in plan.values.items()
+        )
+        text = f"(CASE {text} {whens} ELSE {text} END)"
+    if plan.constant is not None:
+        text = f"coalesce({text}, {params.add(plan.constant)})"
+    activity = load.activity
+    if activity is None:
+        return text
+    has_default = activity.default is not None
+
+    def field(col: str) -> str:
+        if has_default:
+            return f"(CASE WHEN a._activity IS NOT NULL THEN a.{col} ELSE d.{col} END)"
+        return f"a.{col}"
+
+    name = plan.column.name
+    overrides = []
+    if name in activity.constants:
+        overrides.append(field(activity.constants[name]))
+    for flag, canonical, source in activity.copies:
+        if canonical == name:
+            overrides.append(f"CASE WHEN {field(flag)} THEN {cleaned('r.' + quote_ident(source))} END")
+    if overrides:
+        text = f"coalesce({', '.join(overrides)}, {text})"
+    if name in activity.clears:
+        text = f"CASE WHEN coalesce({field(activity.clears[name])}, FALSE) THEN NULL ELSE {text} END"
+    return text
+
+
+def _valid_sql(plan: LoadPlan, params: Params) -> str:
+    values = ", ".join(
+        f"{default_value(p.column, f'p{i}', params)} AS v{i}" for i, p in enumerate(plan.columns)
+    )
+    v = {p.column.name: f"v{i}" for i, p in enumerate(plan.columns)}
+    rows = f"SELECT _row, _act_text, {values} FROM {CHECKED} WHERE _bad_rule IS NULL"
+    if plan.table.hashed_key:
+        rows = event_id_sql(rows, v, keyed_by_activity=plan.activity is not None)
+    keys = ", ".join(v[k] for k in plan.table.key)
+    return f"""CREATE OR REPLACE TEMP TABLE {VALID} AS
+        SELECT *, row_number() OVER (PARTITION BY {keys} ORDER BY _row) AS _dup_rank,
+            min(_row) OVER (PARTITION BY {keys}) AS _first_row
+        FROM ({rows})"""
+
+
+def _good_sql(plan: LoadPlan) -> str:
+    cols = [f"v{i} AS {quote_ident(p.column.name)}" for i, p in enumerate(plan.columns)]
+    if "derived" in plan.table.column_names:
+        cols.append("FALSE AS derived")
+    return f"SELECT {', '.join(cols)} FROM {VALID} WHERE _dup_rank = 1 ORDER BY _row"
+
+
+def _rejects_sql(plan: LoadPlan, file_param: str) -> str:
+    n = len(plan.columns)
+    value = "CASE _bad_col WHEN -1 THEN _act_text " + " ".join(
+        f"WHEN {i} THEN s{i}" for i in range(n)
+    ) + " END"
+    v = {p.column.name: f"v{i}" for i, p in enumerate(plan.columns)}
+    key_cols = ", ".join(plan.table.key)
+    key_value = "concat_ws(' | ', " + ", ".join(
+        f"coalesce(CAST({v[k]} AS VARCHAR), '')" for k in plan.table.key
+    ) + ")"
+
+    def message(label: str, value: str, text: str) -> str:
+        shown = f"CASE WHEN {value} IS NULL THEN '' ELSE 'value ''' || {value} || ''' ' END"
+        return f"{file_param} || ' row ' || CAST(_row AS VARCHAR) || ': ' || {label} || ' ' || {shown} || {text}"
+
+    bad = f"""SELECT _row, m.column_name, _value AS value, _bad_rule AS rule,
+            {message("m.label", "_value", "m.text")} AS message
+        FROM (SELECT _row, _bad_col, _bad_rule, {value} AS _value FROM {CHECKED}
+              WHERE _bad_rule IS NOT NULL) c
+        JOIN {REASONS} m ON m.col = c._bad_col AND m.rule = c._bad_rule"""
+    dup_text = "'is a duplicate key in this file; row ' || CAST(_first_row AS VARCHAR) || ' is kept'"
+    dups = f"""SELECT _row, '{key_cols}' AS column_name, {key_value} AS value,
+            'duplicate_key' AS rule,
+            {message(f"'key ({key_cols})'", key_value, dup_text)} AS message
+        FROM {VALID} WHERE _dup_rank > 1"""
+    return f"""SELECT CAST(_row AS BIGINT) AS row_number, column_name, value, rule, message
+        FROM ({bad} UNION ALL {dups}) ORDER BY row_number"""
+
+
+def _reasons(plan: LoadPlan, options: CastOptions) -> pa.Table:
+    """One row per (column, rule): the column's name and label and the rule's explanation."""
+    rows: list[tuple[int, str, str, str, str]] = []
+    for i, p in enumerate(plan.columns):
+        name = p.column.name
+        label = f"column '{name}'"
+        if p.source and p.source != name:
+            label += f" (from '{p.source}')"
+        for rule, text in RULE_TEXTS.items():
+            if rule == "enum":
+                text = f"is not one of {', '.join(p.column.enum)}"
+            elif rule == "duration" and name in options.durations:
+                text = f"is not a duration in format {options.durations[name]!r}"
+            rows.append((i, rule, name, label, text))
+    if plan.activity is not None:
+        column = plan.activity.column
+        rows.append(
+            (
+                -1,
+                "unknown_activity",
+                column,
+                f"activity column '{column}'",
+                "is not listed in [events.activities] (and there is no [events] default)",
+            )
+        )
+    cols = list(zip(*rows, strict=True)) if rows else [[], [], [], [], []]
+    return pa.table(
+        {
+            "col": pa.array(cols[0], pa.int64()),
+            "rule": pa.array(cols[1], pa.string()),
+            "column_name": pa.array(cols[2], pa.string()),
+            "label": pa.array(cols[3], pa.string()),
+            "text": pa.array(cols[4], pa.string()),
+        }
+    )
+
+
+def _malformed_rejects(raw: RawFile, label: str) -> pa.Table:
+    malformed = raw.malformed
+    n = malformed.num_rows
+    messages = [
+        f"{label} row {row}: malformed record: {text}"
+        for row, text in zip(
+            malformed.column("row_number").to_pylist(),
+            malformed.column("message").to_pylist(),
+            strict=True,
+        )
+    ]
+    return pa.table(
+        {
+            "row_number": malformed.column("row_number"),
+            "column_name": pa.array([None] * n, pa.string()),
+            "value": malformed.column("value"),
+            "rule": pa.array(["malformed_record"] * n, pa.string()),
+            "message": pa.array(messages, pa.string()),
+        }
+    )

@@ -1,0 +1,1 @@
+"""Reports: formatting KPI results for people (terminal tables, the monthly report)."""

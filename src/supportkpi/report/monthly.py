@@ -1,0 +1,85 @@
+"""The headline report: the last full month against the month before."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+
+from supportkpi.api import Connection
+from supportkpi.engine.periods import next_bucket
+from supportkpi.metrics.registry import Aggregation, get_metric
+from supportkpi.report.format import format_value
+from supportkpi.stats import compare
+
+#: The ticket KPIs of the terminal report, in reading order.
+HEADLINE = (
+    "ticket_volume",
+    "tickets_solved",
+    "first_response_time:median",
+    "first_response_time:p90",
+    "resolution_time:median",
+    "fcr_rate",
+    "reopen_rate",
+    "escalation_rate",
+    "backlog",
+    "unanswered_tickets",
+    "interactions_per_ticket:mean",
+)
+
+
+@dataclass(frozen=True)
+class MonthlyRow:
+    metric: str
+    title: str
+    previous: str
+    current: str
+    change: str
+
+
+def last_full_month(con: Connection) -> tuple[date, date, date]:
+    """(previous month start, last full month start, its end) from the data's last ticket."""
+    t = con.backend.table("tickets")
+    last = con.backend.execute(t.aggregate(last=t.created_at.max()))["last"].iloc[0]
+    if last is None or pd.isna(last):
+        raise_empty()
+    day_after = pd.Timestamp(last).date() + timedelta(days=1)
+    this_month = day_after.replace(day=1)
+    current = (this_month - timedelta(days=1)).replace(day=1)
+    previous = (current - timedelta(days=1)).replace(day=1)
+    return previous, current, next_bucket(current, "month")
+
+
+def raise_empty() -> None:
+    from supportkpi.errors import DataError
+
+    raise DataError("the store has no tickets; load some with `supportkpi ingest` or `supportkpi demo`")
+
+
+def monthly_report(con: Connection, metrics: tuple[str, ...] = HEADLINE, tz: str = "UTC") -> tuple[str, list[MonthlyRow]]:
+    """Headline KPIs for the last full month and the month before, with significance words."""
+    previous, current, end = last_full_month(con)
+    frame = con.kpi(list(metrics), start=previous, end=end, grain="month", tz=tz)
+    rows = []
+    for selector in metrics:
+        name, _, stat = selector.partition(":")
+        metric = get_metric(name)
+        label = selector if stat else frame.loc[frame.metric.str.startswith(name), "metric"].iloc[0]
+        part = frame[frame.metric == label].set_index("period")
+        def pick(period: date) -> tuple[float | None, int]:
+            key = period.isoformat()
+            if key not in part.index:
+                return None, 0
+            return part.loc[key, "value"], int(part.loc[key, "n"])
+        (v0, n0), (v1, n1) = pick(previous), pick(current)
+        change = ""
+        if metric.aggregation is Aggregation.RATIO and v0 is not None and v1 is not None:
+            c = compare("proportion", (round(v0 * n0), n0), (round(v1 * n1), n1))
+            change = c.describe(metric.title, noun="tickets")
+        elif v0 is not None and v1 is not None:
+            delta = v1 - v0
+            change = ("+" if delta >= 0 else "−") + format_value(abs(delta), metric.unit, stat or None)
+        rows.append(MonthlyRow(label, metric.title, format_value(v0, metric.unit, stat or None),
+                               format_value(v1, metric.unit, stat or None), change))
+    return f"{current:%B %Y} vs {previous:%B %Y}", rows
