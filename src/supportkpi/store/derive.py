@@ -26,6 +26,7 @@ import pyarrow as pa
 from supportkpi.store.store import Store
 
 _IDS = "_derive_ticket_ids"
+TicketIds = pa.Array | pa.ChunkedArray
 _ORDER = "ORDER BY at, event_id"
 
 
@@ -40,7 +41,7 @@ class DeriveResult:
 
 
 def derive_tickets(
-    store: Store, ticket_ids: pa.Array | None = None, default_channel: str | None = None
+    store: Store, ticket_ids: TicketIds | None = None, default_channel: str | None = None
 ) -> DeriveResult:
     """(Re)derive the tickets of ``ticket_ids`` (all tickets when None) that lack a real row.
 
@@ -50,7 +51,7 @@ def derive_tickets(
     if ticket_ids is None:
         scope = "TRUE"
     else:
-        con.register(_IDS, pa.table({"ticket_id": pa.array(ticket_ids, pa.string())}))
+        con.register(_IDS, _ids_table(ticket_ids))
         scope = f"e.ticket_id IN (SELECT ticket_id FROM {_IDS})"
     try:
         rows = con.execute(
@@ -91,10 +92,10 @@ def derive_tickets(
     return DeriveResult(rows.num_rows, inserted, updated, unchanged)
 
 
-def replace_derived(store: Store, ticket_ids: pa.Array) -> int:
+def replace_derived(store: Store, ticket_ids: TicketIds) -> int:
     """Delete derived rows for tickets a real tickets file is about to load; return how many."""
     con = store.con
-    con.register(_IDS, pa.table({"ticket_id": pa.array(ticket_ids, pa.string())}))
+    con.register(_IDS, _ids_table(ticket_ids))
     try:
         row = con.execute(
             f"""DELETE FROM tickets WHERE derived IS TRUE
@@ -105,7 +106,7 @@ def replace_derived(store: Store, ticket_ids: pa.Array) -> int:
     return len(row)
 
 
-def unknown_ticket_events(store: Store, ticket_ids: pa.Array) -> tuple[int, int]:
+def unknown_ticket_events(store: Store, ticket_ids: TicketIds) -> tuple[int, int]:
     """(events, tickets): of the loaded events' ``ticket_ids`` (one per event), those with no
     real tickets row.
 
@@ -116,7 +117,7 @@ def unknown_ticket_events(store: Store, ticket_ids: pa.Array) -> tuple[int, int]
     real = con.execute("SELECT count(*) FROM tickets WHERE derived IS NOT TRUE").fetchone()
     if not real or real[0] == 0:
         return 0, 0
-    con.register(_IDS, pa.table({"ticket_id": pa.array(ticket_ids, pa.string())}))
+    con.register(_IDS, _ids_table(ticket_ids))
     try:
         row = con.execute(
             f"""SELECT count(*), count(DISTINCT ticket_id) FROM {_IDS} e
@@ -127,3 +128,7 @@ def unknown_ticket_events(store: Store, ticket_ids: pa.Array) -> tuple[int, int]
     finally:
         con.unregister(_IDS)
     return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+def _ids_table(ticket_ids: TicketIds) -> pa.Table:
+    return pa.table({"ticket_id": ticket_ids}).cast(pa.schema([("ticket_id", pa.string())]))

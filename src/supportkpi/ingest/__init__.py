@@ -1,0 +1,13 @@
+"""Loaders: files (CSV, TSV, Parquet, JSON Lines) plus a mapping into the canonical store."""
+
+from supportkpi.ingest.loader import ingest_file, ingest_files
+from supportkpi.ingest.mapping import ActivitySpec, Mapping, load_mapping, parse_mapping
+
+__all__ = [
+    "ActivitySpec",
+    "Mapping",
+    "ingest_file",
+    "ingest_files",
+    "load_mapping",
+    "parse_mapping",
+]
