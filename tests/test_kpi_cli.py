@@ -21,14 +21,16 @@ def _t(text: str) -> datetime:
 def db(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("cli") / "kpi.duckdb"
     store = Store(path)
-    tickets = pa.table({
-        "ticket_id": ["t1", "t2", "t3"],
-        "created_at": [_t("2024-01-01 09:00"), _t("2024-01-02 09:00"), _t("2024-02-01 09:00")],
-        "channel": ["email", "chat", "email"],
-        # No events: the fallback columns apply. Responses after 1 h, 3 h and none.
-        "first_response_at": [_t("2024-01-01 10:00"), _t("2024-01-02 12:00"), None],
-        "solved_at": [_t("2024-01-01 11:00"), None, None],
-    })
+    tickets = pa.table(
+        {
+            "ticket_id": ["t1", "t2", "t3"],
+            "created_at": [_t("2024-01-01 09:00"), _t("2024-01-02 09:00"), _t("2024-02-01 09:00")],
+            "channel": ["email", "chat", "email"],
+            # No events: the fallback columns apply. Responses after 1 h, 3 h and none.
+            "first_response_at": [_t("2024-01-01 10:00"), _t("2024-01-02 12:00"), None],
+            "solved_at": [_t("2024-01-01 11:00"), None, None],
+        }
+    )
     with store.transaction():
         store.upsert("tickets", tickets)
     store.close()
@@ -36,8 +38,20 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def test_json_output_shape(db: str, capsys: pytest.CaptureFixture[str]) -> None:
-    result = run_cli(capsys, "kpi", "first_response_time", "escalation_rate", "--db", db,
-                     "--from", "2024-01-01", "--to", "2024-02-01", "--format", "json")
+    result = run_cli(
+        capsys,
+        "kpi",
+        "first_response_time",
+        "escalation_rate",
+        "--db",
+        db,
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2024-02-01",
+        "--format",
+        "json",
+    )
     assert result.code == 0, result.err
     rows = json.loads(result.out)["rows"]
     # January: responses of 1 h and 3 h → median 2 h; 2 tickets created, none escalated.
@@ -48,25 +62,51 @@ def test_json_output_shape(db: str, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_grain_and_by_keys(db: str, capsys: pytest.CaptureFixture[str]) -> None:
-    result = run_cli(capsys, "kpi", "ticket_volume", "--db", db, "--grain", "month",
-                     "--by", "channel", "--format", "json")
+    result = run_cli(
+        capsys,
+        "kpi",
+        "ticket_volume",
+        "--db",
+        db,
+        "--grain",
+        "month",
+        "--by",
+        "channel",
+        "--format",
+        "json",
+    )
     rows = json.loads(result.out)["rows"]
     got = {(r["period"], r["channel"]): r["value"] for r in rows}
-    assert got == {("2024-01-01", "chat"): 1.0, ("2024-01-01", "email"): 1.0,
-                   ("2024-02-01", "email"): 1.0}
+    assert got == {
+        ("2024-01-01", "chat"): 1.0,
+        ("2024-01-01", "email"): 1.0,
+        ("2024-02-01", "email"): 1.0,
+    }
 
 
 def test_where_filter_and_csv(db: str, capsys: pytest.CaptureFixture[str]) -> None:
-    result = run_cli(capsys, "kpi", "ticket_volume", "--db", db, "--where", "channel=email",
-                     "--format", "csv")
+    result = run_cli(
+        capsys, "kpi", "ticket_volume", "--db", db, "--where", "channel=email", "--format", "csv"
+    )
     lines = result.out.strip().splitlines()
     assert lines[0] == "metric,value,n,ci_low,ci_high"
     assert lines[1].startswith("ticket_volume,2.0,2")
 
 
 def test_empty_result_is_null_with_n_zero(db: str, capsys: pytest.CaptureFixture[str]) -> None:
-    result = run_cli(capsys, "kpi", "first_response_time:p90", "--db", db,
-                     "--from", "2030-01-01", "--to", "2030-02-01", "--format", "json")
+    result = run_cli(
+        capsys,
+        "kpi",
+        "first_response_time:p90",
+        "--db",
+        db,
+        "--from",
+        "2030-01-01",
+        "--to",
+        "2030-02-01",
+        "--format",
+        "json",
+    )
     assert json.loads(result.out)["rows"] == [
         {"metric": "first_response_time:p90", "value": None, "n": 0}
     ]
@@ -92,7 +132,9 @@ def test_table_output_is_humanized(db: str, capsys: pytest.CaptureFixture[str]) 
         (["kpi", "ticket_volume", "--format", "xml"], "unknown format"),
     ],
 )
-def test_errors_are_one_line(db: str, capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+def test_errors_are_one_line(
+    db: str, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
     result = run_cli(capsys, *args, "--db", db)
     assert result.code == 2
     assert message in result.err

@@ -6,6 +6,7 @@ written here (a log-space summation for Erlang C, a discrete-event simulation fo
 
 from __future__ import annotations
 
+import doctest
 import heapq
 import json
 import math
@@ -22,15 +23,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from supportkpi import staffing
 from supportkpi.cli import main as cli_main
 from supportkpi.cli import staffing_command
-from supportkpi.errors import DataError, InputError
+from supportkpi.errors import DataError, InputError, NotFoundError
 from supportkpi.staffing import (
     agents_after_shrinkage,
     asa,
     backtest_forecasts,
     erlang_a,
     erlang_a_agents,
+    erlang_b,
     erlang_c_probability_wait,
     erlang_c_requirements,
     erlang_c_staffing,
@@ -38,6 +41,9 @@ from supportkpi.staffing import (
     service_level,
     staffing_plan,
 )
+from supportkpi.staffing import erlang_c as erlang_c_module
+from supportkpi.staffing import inputs as inputs_module
+from supportkpi.staffing import plan as plan_module
 
 # --- an independent Erlang C: the textbook sum, in log space with math.lgamma --------------
 
@@ -161,6 +167,17 @@ def test_five_thousand_erlangs_is_fast_and_finite():
     assert 0 < big.abandonment < 0.05 and math.isfinite(big.asa_s)
 
 
+@pytest.mark.parametrize(
+    ("traffic", "agents"), [(48, 54), (400, 380), (5000, 4000), (5000, 5019), (1e5, 100_100)]
+)
+def test_warm_started_erlang_b_equals_the_full_recursion(traffic, agents):
+    # The library starts the recursion ~12√A below A; the full one starts at B(0) = 1.
+    full = 1.0
+    for k in range(1, agents + 1):
+        full = traffic * full / (k + traffic * full)
+    assert erlang_b(traffic, agents) == pytest.approx(full, rel=1e-12)
+
+
 def test_vectorised_requirements_match_one_at_a_time():
     traffic = np.array([0.0, 0.3, 4.2, 10.0, 48.0, 250.0])
     frame = erlang_c_requirements(traffic, 180.0, 0.8, 20, max_occupancy=0.9)
@@ -168,6 +185,26 @@ def test_vectorised_requirements_match_one_at_a_time():
     for a, n in zip(traffic[1:], frame["agents"][1:], strict=True):
         calls = a * 1800 / 180
         assert n == erlang_c_staffing(calls, 30, 180, 0.8, 20, max_occupancy=0.9).agents
+
+
+@settings(max_examples=60, deadline=None)
+@given(traffic=st.floats(0.05, 120), aht_s=st.floats(10, 900), target_sl=st.floats(0.05, 0.99))
+def test_required_agents_are_the_fewest_meeting_both_targets(traffic, aht_s, target_sl):
+    frame = erlang_c_requirements([traffic], aht_s, target_sl, 20, max_occupancy=0.9)
+    agents = int(frame["agents"].iloc[0])
+    assert reference_erlang_c(traffic, agents, aht_s, 20)[1] >= target_sl - 1e-9
+    assert traffic / agents <= 0.9 + 1e-12
+    fewer = agents - 1
+    assert (
+        fewer <= traffic
+        or traffic / fewer > 0.9
+        or reference_erlang_c(traffic, fewer, aht_s, 20)[1] < target_sl + 1e-9
+    )
+
+
+def test_docstring_examples_run():
+    for module in (staffing, erlang_c_module, inputs_module, plan_module):
+        assert doctest.testmod(module).failed == 0, module.__name__
 
 
 # --- Erlang A --------------------------------------------------------------------------------
@@ -291,6 +328,7 @@ def test_more_agents_never_lower_erlang_a_service_level(
     more = erlang_a(traffic, agents + 1, aht_s, patience_s, threshold_s)
     assert more.service_level >= fewer.service_level - 1e-12
     assert more.abandonment <= fewer.abandonment + 1e-12
+    assert more.occupancy <= fewer.occupancy + 1e-12
     assert 0 <= more.service_level <= 1 and 0 <= more.abandonment <= 1
 
 
@@ -385,6 +423,20 @@ def test_plan_defaults_to_the_week_after_the_last_complete_week():
     assert plan[plan.interval_start == "09:00"].calls_forecast.iloc[0] == 5
 
 
+def test_handle_time_is_talk_plus_hold_plus_after_call_work():
+    calls = pd.DataFrame(
+        {
+            "offered_at": pd.to_datetime(["2024-01-01 09:00", "2024-01-01 09:01"], utc=True),
+            "talk_s": [100.0, np.nan],
+            "hold_s": [np.nan, np.nan],
+            "acw_s": [20.0, np.nan],  # the second call was never answered
+        }
+    )
+    plan = staffing_plan(calls, weeks=1, week_start="2024-01-08")
+    row = plan[(plan.weekday == "Mon") & (plan.interval_start == "09:00")].iloc[0]
+    assert (row.calls_forecast, row.aht_s) == (2.0, 120.0)
+
+
 def test_plan_refuses_a_week_without_calls():
     calls = _calls({"2024-01-01 09:05": [10, 0, 10, 10]}, 180.0)
     with pytest.raises(DataError, match="the week starting 2024-01-08 has no calls"):
@@ -393,6 +445,10 @@ def test_plan_refuses_a_week_without_calls():
         staffing_plan(calls, weeks=1, week_start="2024-01-30")
     with pytest.raises(InputError, match="needs a handle_s column"):
         staffing_plan(calls[["offered_at"]], weeks=1)
+    with pytest.raises(InputError, match="tz must be an IANA timezone name"):
+        staffing_plan(calls, weeks=1, tz="Mars/Olympus")
+    with pytest.raises(InputError, match="interval_min must divide a day"):
+        staffing_plan(calls, weeks=1, interval_min=7)
 
 
 def test_backtest_compares_seasonal_average_with_last_week():
@@ -458,3 +514,9 @@ def test_cli_plan_csv(staffing_app, tmp_path):
     plan = pd.read_csv(pd.io.common.StringIO(out.stdout))
     row = plan[(plan.weekday == "Mon") & (plan.interval_start == "09:00")].iloc[0]
     assert (row.calls_forecast, row.agents) == (100.0, 14)
+    table = CliRunner().invoke(staffing_app, [*args, "--shrinkage", "0.3"])
+    assert "Agents to schedule" in table.stdout
+    cells = [[c.strip() for c in line.split("│")[1:-1]] for line in table.stdout.splitlines()]
+    assert ["09:00", "20", "0", "0", "0", "0", "0", "0"] in cells  # 14 / 0.7 on Mondays only
+    missing = CliRunner().invoke(staffing_app, ["staffing-plan", str(tmp_path / "nope.csv")])
+    assert isinstance(missing.exception, NotFoundError)

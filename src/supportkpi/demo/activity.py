@@ -79,21 +79,19 @@ def activity_table(rng: np.random.Generator, shifts: Shifts, clock: Clock, roste
     fixed = meeting + training + first_break + lunch + offline + second_break
     block_share = rng.dirichlet([8.0] * 4, count) * (shifts.length - fixed)[:, None]
 
+    # Sequence: meeting, training, block 1, break, block 2, lunch, block 3, offline, break,
+    # block 4. Absent pieces have length 0 and are dropped below.
+    pauses_after = ([(first_break, BREAK)], [(lunch, BREAK)],
+                    [(offline, OFFLINE), (second_break, BREAK)], [])
     durations: list[np.ndarray] = [meeting[:, None], training[:, None]]
     states: list[int] = [MEETING, TRAINING]
-    for block, after in enumerate(
-        ((first_break, BREAK), (lunch, BREAK), (offline, OFFLINE), (second_break, BREAK))
-    ):
+    for block, pauses in enumerate(pauses_after):
         weights, block_states = _work_block(rng, count)
-        # Blocks 1-2 are followed by a pause; offline falls inside the afternoon, before block 4.
         durations.append(weights * block_share[:, block : block + 1])
         states.extend(block_states)
-        if block < 3:
-            durations.append(after[0][:, None])
-            states.append(after[1])
-    durations.append(second_break[:, None])
-    states.append(BREAK)
-    # Move the last break before the final work block: swap the two trailing groups.
+        for length, state_code in pauses:
+            durations.append(length[:, None])
+            states.append(state_code)
     matrix = np.concatenate(durations, axis=1).astype(np.float64)
     ends = shifts.start[:, None] + np.round(np.cumsum(matrix, axis=1)).astype(np.int64)
     ends[:, -1] = shifts.start + shifts.length

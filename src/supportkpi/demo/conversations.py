@@ -141,16 +141,21 @@ def simulate_conversations(rng: np.random.Generator, clock: Clock, draft: Ticket
     sim.cursor[silent_t] += rng.integers(2 * DAY, 5 * DAY, size=len(silent_t))
     log.status(silent_t, sim.cursor[silent_t], SOLVED, SYSTEM)
 
-    # Never answered: some customers chase once.
-    chasing = sim.subset(every[unanswered], 0.35)
-    sim.customer_says(chasing, sim.cursor[chasing] + _lognormal(rng, np.full(len(chasing), DAY), 0.7, 600),
-                      UPSET_MOOD)
+    # Never answered: some customers chase once; most of these tickets are dismissed later
+    # (spam, duplicates), the rest stay in the backlog.
+    unanswered_t = every[unanswered]
+    chasing = sim.subset(unanswered_t, 0.35)
+    chase_gap = _lognormal(rng, np.full(len(chasing), DAY), 0.7, 600)
+    sim.customer_says(chasing, sim.cursor[chasing] + chase_gap, UPSET_MOOD)
+    dismissed_t = sim.subset(unanswered_t, p.UNANSWERED_DISMISSED)
+    sim.cursor[dismissed_t] += rng.integers(DAY, 10 * DAY, size=len(dismissed_t))
+    log.status(dismissed_t, sim.cursor[dismissed_t], SOLVED, SYSTEM)
 
     work = np.concatenate([every[human & ~unanswered], replied_t])
     _work_tickets(sim, work)
 
     # Solved tickets are closed about four days after their last solve.
-    solved_t = np.concatenate([work, contained_t, silent_t])
+    solved_t = np.concatenate([work, contained_t, silent_t, dismissed_t])
     closing = sim.subset(solved_t, p.CLOSED_SHARE)
     sim.cursor[closing] += 4 * DAY + rng.integers(0, 20 * HOUR, size=len(closing))
     log.status(closing, sim.cursor[closing], CLOSED, SYSTEM)
@@ -207,7 +212,7 @@ def _work_tickets(sim: _Simulation, work: np.ndarray) -> None:
     pending = sim.subset(work, p.PENDING_BEFORE_SOLVE)
     sim.cursor[pending] += rng.integers(5, 120, size=len(pending))
     log.status(pending, sim.cursor[pending], PENDING, AGENT, agent=sim.agent[pending])
-    wait = _lognormal(rng, np.full(len(pending), 20.0 * HOUR), 0.8, 60)
+    wait = _lognormal(rng, np.full(len(pending), float(p.PENDING_MEDIAN_S)), 1.0, 60)
     sim.cursor[pending] = sim.clock.staffed(rng, sim.cursor[pending] + wait)
     prompt = np.setdiff1d(work, pending, assume_unique=True)
     sim.cursor[prompt] += rng.integers(10, 900, size=len(prompt))

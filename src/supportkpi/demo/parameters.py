@@ -103,16 +103,18 @@ UNKNOWN_CUSTOMER_SHARE = 0.02
 
 # -- conversations --------------------------------------------------------------------------
 UNANSWERED_SHARE = 0.025  # inbound tickets no human ever answers (lost, spam, ...)
+UNANSWERED_DISMISSED = 0.75  # of those, solved without a reply days later (spam, duplicates)
 NOTE_BEFORE_REPLY_SHARE = 0.10  # private note before the first public reply
 NOTE_AFTER_REPLY_SHARE = 0.05
 #: Probabilities of 1, 2, 3, 4 customer/agent rounds.
-ROUNDS_SHARE = (0.55, 0.27, 0.12, 0.06)
+ROUNDS_SHARE = (0.62, 0.25, 0.09, 0.04)
 ESCALATION_BASE = 0.05  # plus ESCALATION_URGENT for urgent and ESCALATION_TECHNICAL
 ESCALATION_URGENT = 0.06
 ESCALATION_TECHNICAL = 0.03
 ESCALATION_LEVEL3_SHARE = 0.2
 ON_HOLD_AFTER_ESCALATION = 0.4
 PENDING_BEFORE_SOLVE = 0.22
+PENDING_MEDIAN_S = 30 * 3_600  # how long a pending ticket waits for the customer
 REOPEN_SHARE = (0.07, 0.12)  # first reopen; second reopen of a reopened ticket
 CLOSED_SHARE = 0.78  # solved tickets closed ~4 days after the last solve
 CUSTOMER_BODY_SHARE = 0.05
@@ -152,7 +154,7 @@ QUEUE_SHARE = (0.65, 0.20, 0.15)
 QUEUE_TEAM = (1, 0, 2)  # team answering each queue
 QUEUE_TALK_S = (300.0, 240.0, 420.0)
 MEAN_WAIT_S = 28.0
-MEAN_PATIENCE_S = 150.0
+MEAN_PATIENCE_S = 240.0
 SHORT_ABANDON_SHARE = 0.04
 CALL_RESOLVED_SHARE = 0.78
 KNOWN_CALLER_SHARE = 0.85

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pandas as pd
 
@@ -45,6 +46,10 @@ class Backend:
     def execute(self, expr: ir.Table) -> pd.DataFrame:
         return self.con.execute(expr)
 
+    def epoch_seconds(self, column: ir.TimestampValue) -> ir.IntegerValue:
+        """Whole epoch seconds (floor) of an instant."""
+        return column.epoch_seconds().cast("int64")
+
     def materialize(self, expr: ir.Table) -> ir.Table:
         """Compute ``expr`` once for the queries that share it (a temp table or a cache)."""
         return expr.cache()
@@ -53,8 +58,18 @@ class Backend:
         self._tables.clear()
 
 
+@ibis.udf.scalar.builtin(name="epoch_us")
+def _duckdb_epoch_us(ts: dt.Timestamp(timezone="UTC")) -> dt.int64:  # type: ignore[valid-type,empty-body]
+    """DuckDB's own microseconds since the epoch of a TIMESTAMPTZ."""
+
+
 class DuckDBBackend(Backend):
     name = "duckdb"
+
+    def epoch_seconds(self, column: ir.TimestampValue) -> ir.IntegerValue:
+        # Ibis compiles epoch_seconds() on a TIMESTAMPTZ through a cast to TIMESTAMP, a
+        # per-row timezone conversion that costs 10x the scan; epoch_us reads the instant.
+        return (_duckdb_epoch_us(column) // 1_000_000).cast("int64")
 
     def __init__(self, source: str) -> None:
         path = Path(source)

@@ -107,14 +107,16 @@ def parse(column: Column, text: str, options: CastOptions, params: Params) -> st
     if kind is ColumnType.DATE:
         iso = f"TRY_CAST({text} AS DATE)"
         if options.date_format:
-            return f"coalesce(CAST(TRY_STRPTIME({text}, {params.add(options.date_format)}) AS DATE), {iso})"
+            fmt = params.add(options.date_format)
+            return f"coalesce(CAST(TRY_STRPTIME({text}, {fmt}) AS DATE), {iso})"
         return iso
     if kind is ColumnType.STRING_LIST:
         split = (
             f"list_filter(list_transform(string_split_regex({text}, '[;,|]'), "
             "lambda s: trim(s)), lambda s: s <> '')"
         )
-        return f"CASE WHEN starts_with({text}, '[') THEN TRY_CAST({text} AS VARCHAR[]) ELSE {split} END"
+        listed = f"TRY_CAST({text} AS VARCHAR[])"
+        return f"CASE WHEN starts_with({text}, '[') THEN {listed} ELSE {split} END"
     raise NotImplementedError(f"no parser for column type {kind}")  # a schema bug, not input
 
 

@@ -22,7 +22,7 @@ from supportkpi.ingest.plan import plan_load
 from supportkpi.ingest.readers import ROW, detect_format, read_raw
 from supportkpi.ingest.validate import drop_work_tables, time_travel_count, validate
 from supportkpi.schema import get_table
-from supportkpi.store import LoadSummary, Store, file_hash
+from supportkpi.store import LOAD_LOG, QUARANTINE, LoadSummary, Store, file_hash
 from supportkpi.store.derive import derive_tickets, replace_derived, unknown_ticket_events
 
 #: Called with a stage name: "read", "validated", "written" (before commit), "committed".
@@ -105,13 +105,29 @@ def ingest_files(
 
     Every file is checked to exist before the first is loaded.
     """
-    get_table(table)
-    missing = [str(p) for p in paths if not Path(p).is_file()]
-    if missing:
-        raise InputError(f"{missing[0]}: file not found")
+    check_inputs(table, paths)
     spec = get_table(table)
     resolved = load_mapping(mapping, spec)
     return [ingest_file(store, table, p, resolved, format, progress) for p in paths]
+
+
+def check_inputs(table: str, paths: Sequence[str | Path]) -> None:
+    """Fail early, before touching the store, on an unknown table or a missing file."""
+    get_table(table)
+    for path in paths:
+        if not Path(path).is_file():
+            raise InputError(f"{path}: file not found")
+
+
+def recent_rejects(store: Store, loads: int = 1, limit: int = 5) -> list[str]:
+    """The first ``limit`` quarantine messages of the last ``loads`` loads."""
+    rows = store.con.execute(
+        f"""SELECT message FROM {QUARANTINE}
+           WHERE load_id > (SELECT coalesce(max(load_id), 0) FROM {LOAD_LOG}) - $loads
+           ORDER BY load_id, row_number LIMIT $limit""",
+        {"loads": loads, "limit": limit},
+    ).fetchall()
+    return [row[0] for row in rows]
 
 
 def _derive(store: Store, ticket_ids: Any, mapping: Mapping) -> list[str]:

@@ -125,7 +125,7 @@ def load_mapping(source: str | Path | dict[str, Any] | Mapping | None, table: Ta
 
 
 def parse_mapping(data: dict[str, Any], table: Table, origin: str = "mapping") -> Mapping:
-    """Validate a parsed TOML mapping against ``table``; raise one ConfigError listing all problems."""
+    """Validate parsed TOML against ``table``; one ConfigError lists every problem."""
     checker = _Checker(table)
     for section in data:
         if section not in SECTIONS:

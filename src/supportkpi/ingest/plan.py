@@ -98,7 +98,7 @@ def _check_required(
     mapping: Mapping,
     label: str,
 ) -> None:
-    problems = []
+    problems: list[tuple[str, str]] = []  # (column, why nothing provides it)
     specs = list(mapping.activities.items())
     if mapping.default_activity is not None:
         specs.append(("(default)", mapping.default_activity))
@@ -113,16 +113,18 @@ def _check_required(
             if len(lacking) < len(specs):
                 shown = ", ".join(repr(a) for a in lacking[:3])
                 more = f" and {len(lacking) - 3} more" if len(lacking) > 3 else ""
-                problems.append(f"{name!r} (activities {shown}{more} do not set it)")
+                problems.append((name, f"activities {shown}{more} do not set it"))
                 continue
         if name in missing_mapped:
-            problems.append(f"{name!r} (mapped from {missing_mapped[name]!r})")
+            problems.append((name, f"mapped from {missing_mapped[name]!r}"))
         else:
-            problems.append(f"{name!r} (no such column in the file and no mapping for it)")
+            problems.append((name, "no such column in the file and no mapping for it"))
     if len(problems) == 1:
-        raise InputError(f"{label}: required column {problems[0]} is missing")
+        name, why = problems[0]
+        raise InputError(f"{label}: required column {name!r} is missing ({why})")
     if problems:
-        raise InputError(f"{label}: required columns {', '.join(problems)} are missing")
+        listed = ", ".join(f"{name!r} ({why})" for name, why in problems)
+        raise InputError(f"{label}: required columns are missing: {listed}")
 
 
 def _sets(spec: ActivitySpec, name: str, activity: ActivityPlan) -> bool:
@@ -151,8 +153,7 @@ def _plan_activities(
     for canonical, source in pairs:
         if source not in file_columns:
             warnings.append(
-                f"activity copy {canonical!r} (from {source!r}): column not in the file; "
-                "left empty"
+                f"activity copy {canonical!r} (from {source!r}): column not in the file; left empty"
             )
     pairs = [(c, s) for c, s in pairs if s in file_columns]
     constants = {name: f"c_{i}" for i, name in enumerate(constant_names)}
@@ -171,7 +172,7 @@ def _plan_activities(
             data[col] = pa.array([name in spec.clear for _, spec in named], pa.bool_())
         return pa.table(data)
 
-    lookup = rows(list(mapping.activities.items()))  # type: ignore[arg-type]
+    lookup = rows(list(mapping.activities.items()))
     default = (
         rows([(None, mapping.default_activity)]) if mapping.default_activity is not None else None
     )

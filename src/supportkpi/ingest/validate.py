@@ -11,6 +11,7 @@ later row repeating a key of this file (the first is kept). Event logs without a
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import duckdb
@@ -31,7 +32,7 @@ from supportkpi.ingest.readers import ROW, RawFile
 from supportkpi.store import quote_ident
 
 RAW, LOOKUP, DEFAULT = "_ingest_raw", "_ingest_activities", "_ingest_activity_default"
-CHECKED, VALID, REASONS = "_ingest_checked", "_ingest_valid", "_ingest_reasons"
+WORK, REASONS = "_ingest_work", "_ingest_reasons"
 
 
 @dataclass
@@ -45,7 +46,11 @@ class Validated:
 def validate(
     con: duckdb.DuckDBPyConnection, raw: RawFile, plan: LoadPlan, options: CastOptions, label: str
 ) -> Validated:
-    """Cast ``raw`` to ``plan.table``'s columns; every input row ends in ``good`` or ``rejects``."""
+    """Cast ``raw`` to ``plan.table``'s columns; every input row ends in ``good`` or ``rejects``.
+
+    Leaves the work table behind for :func:`time_travel_count`; drop it with
+    :func:`drop_work_tables`.
+    """
     con.register(RAW, raw.table)
     activity = plan.activity
     if activity is not None:
@@ -55,9 +60,7 @@ def validate(
     con.register(REASONS, _reasons(plan, options))
     try:
         params = Params()
-        con.execute(_checked_sql(plan, options, params), params.values)
-        params = Params()
-        con.execute(_valid_sql(plan, params), params.values)
+        con.execute(_work_sql(plan, options, params), params.values)
         good = con.execute(_good_sql(plan)).to_arrow_table()
         params = Params()
         file_param = params.add(label)
@@ -65,31 +68,37 @@ def validate(
         malformed = _malformed_rejects(raw, label)
     finally:
         for name in (RAW, LOOKUP, DEFAULT, REASONS):
-            try:
+            with contextlib.suppress(duckdb.Error):  # not every plan registers all
                 con.unregister(name)
-            except duckdb.Error:  # not registered for this plan
-                pass
     return Validated(good, pa.concat_tables([malformed, rejects.cast(malformed.schema)]))
 
 
 def drop_work_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop the temporary tables of the last validation."""
-    for name in (CHECKED, VALID):
-        con.execute(f"DROP TABLE IF EXISTS {name}")
+    """Drop the temporary table of the last validation."""
+    con.execute(f"DROP TABLE IF EXISTS {WORK}")
 
 
 def time_travel_count(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> int:
     """Tickets answered, solved or closed before they were created (kept, but flagged)."""
     if plan.table.name != "tickets":
         return 0
-    v = {p.column.name: f"v{i}" for i, p in enumerate(plan.columns)}
+    v = _value_names(plan)
     later = ("first_response_at", "solved_at", "closed_at")
     cond = " OR ".join(f"{v[name]} < {v['created_at']}" for name in later)
-    row = con.execute(f"SELECT count(*) FROM {VALID} WHERE _dup_rank = 1 AND ({cond})").fetchone()
+    row = con.execute(f"SELECT count(*) FROM {WORK} WHERE {_KEPT} AND ({cond})").fetchone()
     return int(row[0]) if row else 0
 
 
-def _checked_sql(plan: LoadPlan, options: CastOptions, params: Params) -> str:
+_KEPT = "_bad_rule IS NULL AND _dup_rank = 1"
+
+
+def _value_names(plan: LoadPlan) -> dict[str, str]:
+    return {p.column.name: f"v{i}" for i, p in enumerate(plan.columns)}
+
+
+def _work_sql(plan: LoadPlan, options: CastOptions, params: Params) -> str:
+    """One statement, materialised once: map, parse, find each row's first problem, key."""
+    n = len(plan.columns)
     activity = plan.activity
     texts = [f"{_text_sql(p, plan, params)} AS s{i}" for i, p in enumerate(plan.columns)]
     joins = ""
@@ -115,16 +124,31 @@ def _checked_sql(plan: LoadPlan, options: CastOptions, params: Params) -> str:
         rule = "duration" if p.column.name in options.durations else PARSE_RULES[p.column.type]
         branches = f"WHEN s{i} IS NULL THEN {required} WHEN p{i} IS NULL THEN '{rule}'"
         if p.column.enum and not p.column.open_enum:
-            branches += f" WHEN NOT list_contains({params.add(list(p.column.enum))}, p{i}) THEN 'enum'"
+            allowed = params.add(list(p.column.enum))
+            branches += f" WHEN NOT list_contains({allowed}, p{i}) THEN 'enum'"
         errors.append(f"CASE {branches} END AS e{i}")
-    n = len(plan.columns)
     first_col = " ".join(f"WHEN e{i} IS NOT NULL THEN {i}" for i in range(n))
+    first_value = " ".join(f"WHEN e{i} IS NOT NULL THEN s{i}" for i in range(n))
     first_rule = ", ".join(f"e{i}" for i in range(n))
-    return f"""CREATE OR REPLACE TEMP TABLE {CHECKED} AS
-        SELECT * EXCLUDE ({", ".join(f"e{i}" for i in range(n))}),
+    values = ", ".join(
+        f"{default_value(p.column, f'p{i}', params)} AS v{i}" for i, p in enumerate(plan.columns)
+    )
+    checked = f"""SELECT _row, _act_text, {values},
             CASE WHEN _unknown THEN -1 {first_col} END AS _bad_col,
-            CASE WHEN _unknown THEN 'unknown_activity' ELSE coalesce({first_rule}) END AS _bad_rule
+            CASE WHEN _unknown THEN 'unknown_activity' ELSE coalesce({first_rule}) END
+                AS _bad_rule,
+            CASE WHEN _unknown THEN _act_text {first_value} END AS _bad_value
         FROM (SELECT *, {", ".join(errors)} FROM (SELECT *, {typed} FROM ({mapped})))"""
+    v = _value_names(plan)
+    if plan.table.hashed_key:
+        checked = event_id_sql(checked, v, keyed_by_activity=activity is not None)
+    # Keys are compared among valid rows only: a rejected row never shadows a later good one.
+    keys = ", ".join(["_bad_rule IS NULL", *(v[k] for k in plan.table.key)])
+    return f"""CREATE OR REPLACE TEMP TABLE {WORK} AS
+        SELECT * EXCLUDE (_act_text),
+            row_number() OVER (PARTITION BY {keys} ORDER BY _row) AS _dup_rank,
+            min(_row) OVER (PARTITION BY {keys}) AS _first_row
+        FROM ({checked})"""
 
 
 def _text_sql(plan: ColumnPlan, load: LoadPlan, params: Params) -> str:
@@ -153,61 +177,50 @@ def _text_sql(plan: ColumnPlan, load: LoadPlan, params: Params) -> str:
         overrides.append(field(activity.constants[name]))
     for flag, canonical, source in activity.copies:
         if canonical == name:
-            overrides.append(f"CASE WHEN {field(flag)} THEN {cleaned('r.' + quote_ident(source))} END")
+            overrides.append(
+                f"CASE WHEN {field(flag)} THEN {cleaned('r.' + quote_ident(source))} END"
+            )
     if overrides:
         text = f"coalesce({', '.join(overrides)}, {text})"
     if name in activity.clears:
-        text = f"CASE WHEN coalesce({field(activity.clears[name])}, FALSE) THEN NULL ELSE {text} END"
+        text = (
+            f"CASE WHEN coalesce({field(activity.clears[name])}, FALSE) THEN NULL ELSE {text} END"
+        )
     return text
-
-
-def _valid_sql(plan: LoadPlan, params: Params) -> str:
-    values = ", ".join(
-        f"{default_value(p.column, f'p{i}', params)} AS v{i}" for i, p in enumerate(plan.columns)
-    )
-    v = {p.column.name: f"v{i}" for i, p in enumerate(plan.columns)}
-    rows = f"SELECT _row, _act_text, {values} FROM {CHECKED} WHERE _bad_rule IS NULL"
-    if plan.table.hashed_key:
-        rows = event_id_sql(rows, v, keyed_by_activity=plan.activity is not None)
-    keys = ", ".join(v[k] for k in plan.table.key)
-    return f"""CREATE OR REPLACE TEMP TABLE {VALID} AS
-        SELECT *, row_number() OVER (PARTITION BY {keys} ORDER BY _row) AS _dup_rank,
-            min(_row) OVER (PARTITION BY {keys}) AS _first_row
-        FROM ({rows})"""
 
 
 def _good_sql(plan: LoadPlan) -> str:
     cols = [f"v{i} AS {quote_ident(p.column.name)}" for i, p in enumerate(plan.columns)]
     if "derived" in plan.table.column_names:
         cols.append("FALSE AS derived")
-    return f"SELECT {', '.join(cols)} FROM {VALID} WHERE _dup_rank = 1 ORDER BY _row"
+    return f"SELECT {', '.join(cols)} FROM {WORK} WHERE {_KEPT}"
 
 
 def _rejects_sql(plan: LoadPlan, file_param: str) -> str:
-    n = len(plan.columns)
-    value = "CASE _bad_col WHEN -1 THEN _act_text " + " ".join(
-        f"WHEN {i} THEN s{i}" for i in range(n)
-    ) + " END"
-    v = {p.column.name: f"v{i}" for i, p in enumerate(plan.columns)}
+    v = _value_names(plan)
     key_cols = ", ".join(plan.table.key)
-    key_value = "concat_ws(' | ', " + ", ".join(
-        f"coalesce(CAST({v[k]} AS VARCHAR), '')" for k in plan.table.key
-    ) + ")"
+    key_value = (
+        "concat_ws(' | ', "
+        + ", ".join(f"coalesce(CAST({v[k]} AS VARCHAR), '')" for k in plan.table.key)
+        + ")"
+    )
 
     def message(label: str, value: str, text: str) -> str:
         shown = f"CASE WHEN {value} IS NULL THEN '' ELSE 'value ''' || {value} || ''' ' END"
-        return f"{file_param} || ' row ' || CAST(_row AS VARCHAR) || ': ' || {label} || ' ' || {shown} || {text}"
+        where = f"{file_param} || ' row ' || CAST(_row AS VARCHAR) || ': '"
+        return f"{where} || {label} || ' ' || {shown} || {text}"
 
-    bad = f"""SELECT _row, m.column_name, _value AS value, _bad_rule AS rule,
-            {message("m.label", "_value", "m.text")} AS message
-        FROM (SELECT _row, _bad_col, _bad_rule, {value} AS _value FROM {CHECKED}
-              WHERE _bad_rule IS NOT NULL) c
-        JOIN {REASONS} m ON m.col = c._bad_col AND m.rule = c._bad_rule"""
-    dup_text = "'is a duplicate key in this file; row ' || CAST(_first_row AS VARCHAR) || ' is kept'"
+    bad = f"""SELECT _row, m.column_name, _bad_value AS value, _bad_rule AS rule,
+            {message("m.label", "_bad_value", "m.text")} AS message
+        FROM {WORK} c JOIN {REASONS} m ON m.col = c._bad_col AND m.rule = c._bad_rule
+        WHERE _bad_rule IS NOT NULL"""
+    dup_text = (
+        "'is a duplicate key in this file; row ' || CAST(_first_row AS VARCHAR) || ' is kept'"
+    )
     dups = f"""SELECT _row, '{key_cols}' AS column_name, {key_value} AS value,
             'duplicate_key' AS rule,
             {message(f"'key ({key_cols})'", key_value, dup_text)} AS message
-        FROM {VALID} WHERE _dup_rank > 1"""
+        FROM {WORK} WHERE _bad_rule IS NULL AND _dup_rank > 1"""
     return f"""SELECT CAST(_row AS BIGINT) AS row_number, column_name, value, rule, message
         FROM ({bad} UNION ALL {dups}) ORDER BY row_number"""
 
@@ -237,7 +250,7 @@ def _reasons(plan: LoadPlan, options: CastOptions) -> pa.Table:
                 "is not listed in [events.activities] (and there is no [events] default)",
             )
         )
-    cols = list(zip(*rows, strict=True)) if rows else [[], [], [], [], []]
+    cols: list[tuple[object, ...]] = list(zip(*rows, strict=True)) if rows else [()] * 5
     return pa.table(
         {
             "col": pa.array(cols[0], pa.int64()),

@@ -43,11 +43,6 @@ class Options:
         return cls(**{k: v for k, v in values.items() if k in known})
 
 
-def epoch(column: ir.TimestampValue) -> ir.IntegerValue:
-    """Epoch seconds of a timestamp: the same integer on every engine and session timezone."""
-    return column.epoch_seconds().cast("int64")
-
-
 @dataclass
 class MetricContext:
     """The inputs of one KPI query, shared by the builders of every metric in it."""
@@ -61,6 +56,10 @@ class MetricContext:
 
     def table(self, name: str) -> ir.Table:
         return self.backend.table(name)
+
+    def epoch(self, column: ir.TimestampValue) -> ir.IntegerValue:
+        """Epoch seconds of an instant: the same integer on every engine."""
+        return self.backend.epoch_seconds(column)
 
     def cached(self, key: str, build: Any, materialize: bool = False) -> Any:
         """Build an expression once per query; ``materialize`` computes it once, too."""

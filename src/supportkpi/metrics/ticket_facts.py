@@ -9,7 +9,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from supportkpi.metrics.context import MetricContext, epoch
+from supportkpi.metrics.context import MetricContext
 from supportkpi.schema import SOLVED_STATUSES
 
 _SOLVED = list(SOLVED_STATUSES)
@@ -36,7 +36,7 @@ def events(ctx: MetricContext) -> ir.Table:
             "status",
             "actor_type",
             "actor_id",
-            at=epoch(e.at),
+            at=ctx.epoch(e.at),
             is_customer=is_message & (e.actor_type == "customer"),
             is_customer_public=is_message & (e.actor_type == "customer") & public,
             is_agent_reply=agent_reply,
@@ -60,9 +60,9 @@ def tickets_base(ctx: MetricContext) -> ir.Table:
             "priority",
             "customer_id",
             agent=t.assignee_id,
-            created=epoch(t.created_at),
-            fb_first_response=epoch(t.first_response_at),
-            fb_solved=epoch(t.solved_at),
+            created=ctx.epoch(t.created_at),
+            fb_first_response=ctx.epoch(t.first_response_at),
+            fb_solved=ctx.epoch(t.solved_at),
             fb_reopens=t.reopens.fill_null(0),
             fb_escalated=t.escalated.fill_null(False),
         )
@@ -78,20 +78,18 @@ def _status_events(ctx: MetricContext) -> ir.Table:
     def build() -> ir.Table:
         e = events(ctx)
         st = e.filter(e.kind == "status")
+        # One ordering for both lag and lead, so the engine sorts once.
         order = ibis.window(group_by=st.ticket_id, order_by=[st.at, st.event_id])
-        last_first = ibis.window(
-            group_by=st.ticket_id, order_by=[st.at.desc(), st.event_id.desc()]
-        )
         prev_solved = st.status.lag().over(order).isin(_SOLVED).fill_null(False)
         now_solved = st.status.isin(_SOLVED).fill_null(False)
         return st.mutate(
             prev_solved=prev_solved,
             now_solved=now_solved,
             is_solve=(st.status == "solved").fill_null(False) | (now_solved & ~prev_solved),
-            is_last=ibis.row_number().over(last_first) == 0,
+            is_last=st.event_id.lead().over(order).isnull(),
         )
 
-    return ctx.cached("status_events", build)
+    return ctx.cached("status_events", build, materialize=True)
 
 
 def facts(ctx: MetricContext) -> ir.Table:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from supportkpi.metrics.context import MetricContext, epoch
+from supportkpi.metrics.context import MetricContext
 from supportkpi.metrics.registry import Aggregation, Kind, Metric, Unit, register
 from supportkpi.metrics.ticket_facts import backlog_deltas, events, facts, open_intervals
 
@@ -86,6 +86,11 @@ def _reopen_rows(ctx: MetricContext) -> ir.Table:
     return _rate(s, s.reopens > 0)
 
 
+def _reopened(ctx: MetricContext) -> ir.Table:
+    s = _solved(ctx)
+    return s.filter(s.reopens > 0).select(*DIMS, "at")
+
+
 def _escalation(ctx: MetricContext) -> ir.Table:
     f = facts(ctx)
     return f.select(*DIMS, at=f.created, num=_flag(f.escalated), den=ibis.literal(1))
@@ -138,8 +143,8 @@ def _solved_per_hour(ctx: MetricContext) -> tuple[ir.Table, ir.Table]:
     a = a.filter(a.state != "offline")
     hours = a.select(
         agent=a.agent_id,
-        at=epoch(a.start_at),
-        x=(epoch(a.end_at) - epoch(a.start_at)).cast("float64") / 3600.0,
+        at=ctx.epoch(a.start_at),
+        x=(ctx.epoch(a.end_at) - ctx.epoch(a.start_at)).cast("float64") / 3600.0,
     )
 
     def with_team(rows: ir.Table) -> ir.Table:
@@ -214,7 +219,7 @@ _register_rate(
 )
 register(Metric(
     id="reopens", title="Reopened tickets", unit=Unit.COUNT, kind=Kind.SIMPLE,
-    aggregation=Aggregation.COUNT_WHERE, build=_reopen_rows, family=_OUTCOMES, good="lower",
+    aggregation=Aggregation.COUNT, build=_reopened, family=_OUTCOMES, good="lower",
     seeds=("001",), definition="Solved tickets later reopened (the numerator of reopen_rate).",
 ))
 _register_rate(

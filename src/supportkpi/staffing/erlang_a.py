@@ -45,7 +45,7 @@ from supportkpi.staffing.erlang_c import SERVICE_LEVEL_TOLERANCE, erlang_b
 _LOG_TAIL_CUTOFF = -44.0
 #: Refuse chains longer than this (memory): only absurd inputs (hours of patience with a
 #: few agents for thousands of Erlangs) get there.
-_MAX_QUEUE_STATES = 20_000_000
+_MAX_QUEUE_STATES = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -77,8 +77,8 @@ def _queue_log_weights(x: float, y: float) -> np.ndarray:
     while True:
         if length > _MAX_QUEUE_STATES:
             raise UnsupportedError(
-                "Erlang A needs too many queue states for these inputs; "
-                "check the patience and the number of agents."
+                f"Erlang A would need over {_MAX_QUEUE_STATES:,} queue states here (about "
+                f"{peak:,.0f} callers waiting); check the patience and the number of agents."
             )
         j = np.arange(1, length + 1, dtype=float)
         log_weights = np.concatenate(([0.0], np.cumsum(np.log(y) - np.log(x + j))))
@@ -131,13 +131,18 @@ def erlang_a(
 
     j = np.arange(p.size, dtype=float)
     answered_if_queued = x / (x + j + 1.0)
-    probability_wait = float(p.sum())
-    abandonment = float(np.sum(p * (1.0 - answered_if_queued)))
+    # P(k < N) straight from its own weight (1/B − 1), not as 1 − P(wait), so that it keeps
+    # its relative precision when almost every caller waits; sums are clipped to [0, 1]
+    # against rounding.
+    no_wait = math.exp(math.log1p(-blocking) - math.log(blocking) - log_total)
+    probability_wait = min(1.0, float(p.sum()))
+    abandonment = min(1.0, float(np.sum(p * (1.0 - answered_if_queued))))
     within = _answered_within_probability(x, threshold_s / patience_s, p.size)
-    answered_within = (1.0 - probability_wait) + float(np.sum(p * answered_if_queued * within))
+    answered_within = min(1.0, no_wait + float(np.sum(p * answered_if_queued * within)))
     # Mean wait of a caller answered from position j + 1: Σ_{m=1..j+1} 1 / (θ(x + m)).
     wait_if_answered = np.cumsum(1.0 / (x + j + 1.0)) * patience_s
-    answered = 1.0 - abandonment
+    # Summed directly rather than as 1 − abandonment, which cancels when most callers leave.
+    answered = max(min(1.0, no_wait + float(np.sum(p * answered_if_queued))), 1e-300)
     asa_s = float(np.sum(p * answered_if_queued * wait_if_answered)) / answered
     mean_queue_length = float(np.sum(p * j))
     return ErlangAResult(
@@ -147,7 +152,7 @@ def erlang_a(
         probability_wait=probability_wait,
         abandonment=abandonment,
         service_level=answered_within,
-        service_level_answered=answered_within / answered,
+        service_level_answered=min(1.0, answered_within / answered),
         asa_s=asa_s,
         average_wait_s=abandonment * patience_s,
         occupancy=traffic * answered / agents,

@@ -3,7 +3,8 @@
 Definitions (traffic A = calls × AHT / interval length, in Erlangs; N agents, N > A):
 
 - Erlang B by the recursion B(0) = 1, B(k) = A·B(k−1) / (k + A·B(k−1)). It stays in [0, 1],
-  needs no factorials and is stable for thousands of Erlangs.
+  needs no factorials and is stable for thousands of Erlangs; for large A it starts 12·√A
+  below the traffic (see `_warm_start`), so one interval costs O(√A + N − A) steps.
 - probability of waiting C = N·B / (N − A·(1 − B));
 - service level = P(wait ≤ T) = 1 − C·exp(−(N − A)·T / AHT);
 - ASA (average speed of answer, over all calls, zero waits included) = C·AHT / (N − A);
@@ -40,12 +41,34 @@ def traffic_erlangs(calls: float, interval_min: float, aht_s: float) -> float:
     return calls * aht_s / (interval_min * 60.0)
 
 
+def _warm_start(traffic: float, agents: int) -> tuple[int, float]:
+    """(k, B(k)) from which the Erlang B recursion reaches B(agents) to double precision.
+
+    Below the traffic each step multiplies any error in B(k)'s reciprocal by k / A < 1.
+    Over the L = 12·√A + 2 steps before min(agents, A) those factors multiply to at most
+    exp(−L(L−1) / 2A) < e^−70, so starting there from the fluid value B(k) ≈ 1 − k / A is as
+    exact as starting from B(0) = 1, and costs O(√A) steps instead of O(A).
+    """
+    start, blocking = _warm_starts(np.array([traffic]), np.array([agents]))
+    return int(start[0]), float(blocking[0])
+
+
+def _warm_starts(traffic: np.ndarray, agents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised `_warm_start`: starting agent counts (int64) and their B values."""
+    start = np.floor(np.minimum(agents, traffic) - 12.0 * np.sqrt(traffic) - 2.0)
+    start = np.maximum(start, 0.0)
+    blocking = np.where(start > 0, 1.0 - start / np.where(traffic > 0, traffic, 1.0), 1.0)
+    return start.astype(np.int64), blocking
+
+
 def erlang_b(traffic: float, agents: int) -> float:
     """Blocking probability of an M/M/N/N loss system (Erlang B), by the stable recursion."""
     traffic = inputs.non_negative("traffic", traffic)
+    if isinstance(agents, bool) or int(agents) != agents or agents < 0:
+        raise InputError(f"agents must be a whole number of 0 or more, got {agents!r}.")
     agents = int(agents)
-    blocking = 1.0
-    for k in range(1, agents + 1):
+    first, blocking = _warm_start(traffic, agents)
+    for k in range(first + 1, agents + 1):
         carried = traffic * blocking
         blocking = carried / (k + carried)
     return blocking
@@ -140,34 +163,34 @@ def erlang_c_requirements(
 
     active = np.flatnonzero(load > 0)
     a, h, start = load[active], handle[active], first[active]
-    blocking = np.ones(active.size)
-    k = 0
-    # One step of the Erlang B recursion per agent count, for every unfinished interval;
-    # an interval leaves the active set at its first count meeting the target.
+    k, blocking = _warm_starts(a, start)
+    # One step of the Erlang B recursion per agent count, for every unfinished interval (each
+    # at its own k); an interval leaves the active set at its first count meeting the target.
     while active.size:
-        k += 1
+        k = k + 1
         carried = a * blocking
         blocking = carried / (k + carried)
         candidate = start <= k
         if not candidate.any():
             continue
         rows = np.flatnonzero(candidate)
-        b, ac = blocking[rows], a[rows]
-        wait = k * b / (k - ac * (1.0 - b))
-        level = 1.0 - wait * np.exp(-(k - ac) * target_s / h[rows])
+        b, ac, kc = blocking[rows], a[rows], k[rows]
+        wait = kc * b / (kc - ac * (1.0 - b))
+        level = 1.0 - wait * np.exp(-(kc - ac) * target_s / h[rows])
         met = level >= target_sl - SERVICE_LEVEL_TOLERANCE
         if met.any():
             done = rows[met]
-            agents[active[done]] = k
+            agents[active[done]] = kc[met]
             probability_wait[active[done]] = wait[met]
             keep = np.ones(active.size, dtype=bool)
             keep[done] = False
-            active, a, h, start, blocking = (
+            active, a, h, start, blocking, k = (
                 active[keep],
                 a[keep],
                 h[keep],
                 start[keep],
                 blocking[keep],
+                k[keep],
             )
     return _metrics_frame(load, handle, agents, probability_wait, target_s)
 

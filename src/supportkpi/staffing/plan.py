@@ -10,7 +10,7 @@ The forecast for each slot is the seasonal average of the last N weeks (see
 ... })
 >>> plan = staffing_plan(calls, weeks=2, week_start="2024-01-15", target_sl=0.8, target_s=20)
 >>> row = plan[(plan.weekday == "Mon") & (plan.interval_start == "09:00")].iloc[0]
->>> row.calls_forecast, row.aht_s, int(row.agents)
+>>> float(row.calls_forecast), float(row.aht_s), int(row.agents)
 (1.0, 270.0, 1)
 """
 

@@ -20,14 +20,15 @@ ticket with a real row is never derived.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import pyarrow as pa
 
 from supportkpi.store.store import Store
 
 _IDS = "_derive_ticket_ids"
-TicketIds = pa.Array | pa.ChunkedArray
-_ORDER = "ORDER BY at, event_id"
+TicketIds: TypeAlias = pa.Array | pa.ChunkedArray
+_ORDER = 'ORDER BY "at", event_id'
 
 
 @dataclass
@@ -56,7 +57,7 @@ def derive_tickets(
     try:
         rows = con.execute(
             f"""SELECT ticket_id,
-                min(at) AS created_at,
+                min("at") AS created_at,
                 lower(coalesce(
                     first(channel {_ORDER}) FILTER (WHERE channel IS NOT NULL),
                     $channel, 'unknown')) AS channel,
@@ -73,7 +74,7 @@ def derive_tickets(
                 coalesce(
                     last(status {_ORDER}) FILTER (WHERE kind = 'status' AND status IS NOT NULL),
                     'open') AS status,
-                max(at) AS updated_at,
+                max("at") AS updated_at,
                 TRUE AS derived
             FROM ticket_events e
             WHERE {scope} AND NOT EXISTS (
