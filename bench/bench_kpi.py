@@ -18,8 +18,12 @@ import time
 from pathlib import Path
 
 REPORT = [
-    "first_response_time:median", "first_response_time:p90", "resolution_time:median",
-    "resolution_time:p90", "ticket_volume", "fcr_rate",
+    "first_response_time:median",
+    "first_response_time:p90",
+    "resolution_time:median",
+    "resolution_time:p90",
+    "ticket_volume",
+    "fcr_rate",
 ]
 
 
@@ -43,11 +47,13 @@ def scan(folder: Path) -> dict[str, object]:
     t, e = str(folder / "tickets.parquet"), str(folder / "ticket_events.parquet")
     con.execute(
         "SELECT count(*), avg(epoch(created_at)), avg(epoch(first_response_at)), "
-        "avg(epoch(solved_at)), count(DISTINCT channel) FROM read_parquet(?)", [t]
+        "avg(epoch(solved_at)), count(DISTINCT channel) FROM read_parquet(?)",
+        [t],
     ).fetchall()
     con.execute(
-        "SELECT count(*), avg(epoch(\"at\")), count(DISTINCT kind), count(DISTINCT actor_type), "
-        "count(public), count(status), count(DISTINCT ticket_id) FROM read_parquet(?)", [e]
+        'SELECT count(*), avg(epoch("at")), count(DISTINCT kind), count(DISTINCT actor_type), '
+        "count(public), count(status), count(DISTINCT ticket_id) FROM read_parquet(?)",
+        [e],
     ).fetchall()
     return {}
 
@@ -73,12 +79,19 @@ def pandas_report(folder: Path) -> dict[str, object]:
     )
     e = e.sort_values(["ticket_id", "at", "event_id"])
     msg = e[e.kind == "message"]
-    cust = msg[msg.actor_type == "customer"].groupby("ticket_id")["at"].min().rename("first_customer")
+    cust = (
+        msg[msg.actor_type == "customer"].groupby("ticket_id")["at"].min().rename("first_customer")
+    )
     t = t.join(cust, on="ticket_id")
     t["start"] = t.first_customer.fillna(t.created_at)
     replies = msg[(msg.actor_type == "agent") & msg.public.fillna(True)][["ticket_id", "at"]]
     replies = replies.merge(t[["ticket_id", "start"]], on="ticket_id")
-    first = replies[replies["at"] > replies.start].groupby("ticket_id")["at"].min().rename("first_response")
+    first = (
+        replies[replies["at"] > replies.start]
+        .groupby("ticket_id")["at"]
+        .min()
+        .rename("first_response")
+    )
     st = e[e.kind == "status"].copy()
     solved_states = st.status.isin(["solved", "closed"])
     prev = solved_states.groupby(st.ticket_id).shift(1, fill_value=False).astype(bool)
@@ -98,22 +111,40 @@ def pandas_report(folder: Path) -> dict[str, object]:
         out.append(g.quantile(0.9))
     # Daily backlog: +1 at creation, -1/+1 at each solved-state transition, cumulated per day.
     st["delta"] = np.where(solved_states & ~prev, -1, np.where(~solved_states & prev, 1, 0))
-    deltas = pd.concat([
-        pd.DataFrame({"at": t.created_at, "delta": 1}),
-        st.loc[st.delta != 0, ["at", "delta"]],
-    ])
+    deltas = pd.concat(
+        [
+            pd.DataFrame({"at": t.created_at, "delta": 1}),
+            st.loc[st.delta != 0, ["at", "delta"]],
+        ]
+    )
     daily = deltas.groupby(deltas["at"].dt.floor("D")).delta.sum().cumsum()
     return {"rows": sum(len(o) for o in out) + len(daily)}
 
 
-PHASES = {"generate": generate, "scan": scan, "supportkpi": supportkpi_report, "pandas": pandas_report}
+PHASES = {
+    "generate": generate,
+    "scan": scan,
+    "supportkpi": supportkpi_report,
+    "pandas": pandas_report,
+}
 
 
 def run_phase(phase: str, folder: Path, tickets: int) -> dict[str, object]:
     """Run one phase in a child process; return its wall time and peak memory."""
     proc = subprocess.run(
-        [sys.executable, __file__, "--phase", phase, "--dir", str(folder), "--tickets", str(tickets)],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            __file__,
+            "--phase",
+            phase,
+            "--dir",
+            str(folder),
+            "--tickets",
+            str(tickets),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if proc.returncode:
         raise SystemExit(f"phase {phase} failed:\n{proc.stderr[-3000:]}")
@@ -135,10 +166,14 @@ def main() -> None:
         import pandas  # noqa: F401
 
         if args.phase in ("supportkpi", "generate"):
-            import supportkpi.api  # noqa: F401
+            import supportkpi.api
             import supportkpi.metrics.tickets_outcomes  # noqa: F401
         start = time.perf_counter()
-        info = PHASES[args.phase](args.dir, args.tickets) if args.phase == "generate" else PHASES[args.phase](args.dir)
+        info = (
+            PHASES[args.phase](args.dir, args.tickets)
+            if args.phase == "generate"
+            else PHASES[args.phase](args.dir)
+        )
         info["seconds"] = round(time.perf_counter() - start, 2)
         info["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
         print(json.dumps(info))
@@ -155,8 +190,10 @@ def main() -> None:
         for phase in ("supportkpi", "pandas"):
             if phase in results:
                 ratio = float(results[phase]["seconds"]) / base
-                print(f"{phase}: {results[phase]['seconds']} s = {ratio:.1f}x the plain DuckDB scan "
-                      f"({base} s); peak {results[phase]['peak_mb']} MB")
+                print(
+                    f"{phase}: {results[phase]['seconds']} s = {ratio:.1f}x the plain DuckDB scan "
+                    f"({base} s); peak {results[phase]['peak_mb']} MB"
+                )
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ of Parquet files first, exactly as a user would do with ``supportkpi export``.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -122,6 +121,7 @@ def make_source(tmp_path: Path, tables: dict[str, pd.DataFrame], engine: str) ->
     """Load ``tables`` into ``tmp_path/kpi.duckdb``; for PySpark export it to a Parquet folder."""
     from supportkpi.store.store import Store
 
+    tmp_path.mkdir(parents=True, exist_ok=True)
     db_path = tmp_path / "kpi.duckdb"
     store = Store(db_path)
     try:
@@ -161,9 +161,9 @@ def result_rows(
     age bands nobody is in), because the contract does not say whether they are emitted.
     """
     out: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for record in frame.to_dict("records"):
-        n = record.get("n")
-        value = record.get("value")
+    for record in ({str(k): v for k, v in r.items()} for r in frame.to_dict("records")):
+        n: Any = record.get("n")
+        value: Any = record.get("value")
         if (is_missing(n) or int(n) == 0) and is_missing(value):
             continue
         if drop_zero_values and (is_missing(value) or float(value) == 0.0):
@@ -222,11 +222,3 @@ def result_keys(query: dict[str, Any], metric: str) -> list[str]:
     if metric == "backlog_age":
         keys.append("age_band")
     return keys
-
-
-_ids = itertools.count(1)
-
-
-def fresh_id(prefix: str) -> str:
-    """A unique id for generated rows."""
-    return f"{prefix}{next(_ids):06d}"

@@ -95,7 +95,7 @@ def test_case3608_by_hand(loaded: tuple[Path, list[dict[str, object]]]) -> None:
             "FROM tickets WHERE ticket_id = 'Case3608'"
         ).fetchone()
         events = store.con.execute(
-            "SELECT \"at\", kind, actor_type, actor_id, status, public FROM ticket_events "
+            'SELECT "at", kind, actor_type, actor_id, status, public FROM ticket_events '
             "WHERE ticket_id = 'Case3608' ORDER BY \"at\", kind"
         ).fetchall()
     assert ticket == (datetime(2010, 1, 13, 6, 40, 25, tzinfo=UTC), "unknown", None, "Value 2",

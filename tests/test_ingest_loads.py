@@ -102,8 +102,8 @@ def test_missing_required_column_names_file_and_source(store: Store, tmp_path: P
         "helpdesk.csv: required column 'ticket_id' is missing (mapped from 'Case ID')"
     )
     path = write(tmp_path, "id\nA\n", "helpdesk.csv")
-    with pytest.raises(InputError, match="helpdesk.csv: required columns are missing: "
-                       "'ticket_id' .*, 'created_at' .*, 'channel' "):  # fmt: skip
+    with pytest.raises(InputError, match=r"helpdesk\.csv: required columns are missing: "
+                       r"'ticket_id' .*, 'created_at' .*, 'channel' "):  # fmt: skip
         ingest_file(store, "tickets", path)
     assert store.load_log().num_rows == 0  # nothing was loaded, nothing logged
 
@@ -145,7 +145,7 @@ def test_ingest_files_is_one_load_per_file(store: Store, tmp_path: Path) -> None
     b = write(tmp_path, "ticket_id,created_at,channel\nA,2024-01-01,chat\n", "b.csv")
     summaries = ingest_files(store, "tickets", [a, b])
     assert [counts(s) for s in summaries] == [(1, 1, 0, 0, 0), (1, 0, 1, 0, 0)]
-    with pytest.raises(InputError, match="missing.csv: file not found"):
+    with pytest.raises(InputError, match=r"missing\.csv: file not found"):
         ingest_files(store, "tickets", [a, tmp_path / "missing.csv"])
     assert store.load_log().num_rows == 2  # the missing file stopped the batch up front
 

@@ -67,7 +67,9 @@ def expected_outcome(kinds: list[str], ids: dict[int, str | None]) -> tuple[set[
     return stored, rejected
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     kinds=st.lists(row_kinds, min_size=0, max_size=40),
     dup_targets=st.lists(st.integers(0, 1000), min_size=40, max_size=40),

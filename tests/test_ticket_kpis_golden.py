@@ -249,10 +249,10 @@ DATASETS: dict[str, Callable[[], Tables]] = {
 
 
 # -- cases -------------------------------------------------------------------------------------
-JAN = {"start": "2024-01-01", "end": "2024-02-01"}
-FEB = {"start": "2024-02-01", "end": "2024-03-01"}
-FEB_WEEKS = {"start": "2024-01-29", "end": "2024-03-04", "grain": "week"}  # Mondays
-BERLIN = {"tz": "Europe/Berlin"}
+JAN: dict[str, Any] = {"start": "2024-01-01", "end": "2024-02-01"}
+FEB: dict[str, Any] = {"start": "2024-02-01", "end": "2024-03-01"}
+FEB_WEEKS: dict[str, Any] = {"start": "2024-01-29", "end": "2024-03-04", "grain": "week"}  # Mondays
+BERLIN: dict[str, Any] = {"tz": "Europe/Berlin"}
 
 
 @dataclass(frozen=True)
@@ -549,7 +549,7 @@ DST_CASES = [
     ]),
 ]  # fmt: skip
 
-MAY = {"start": "2024-05-01", "end": "2024-06-01"}  # T = 2024-06-01 00:00 UTC
+MAY: dict[str, Any] = {"start": "2024-05-01", "end": "2024-06-01"}  # T = 2024-06-01 00:00 UTC
 BAND_CASES = [
     Golden("bands-edges", "bands", "backlog_age", MAY, [
         row(1, 6, age_band="0-1d"),  # B1
@@ -585,10 +585,16 @@ class Connections:
 
     def get(self, data: str, engine: str) -> Any:
         if (data, engine) not in self.open:
+            if engine == "pyspark":
+                # One Spark connection at a time: see test_two_pyspark_connections_stay_apart.
+                for key in [k for k in self.open if k[1] == "pyspark"]:
+                    self.open.pop(key).close()
             folder = self.root / f"{data}-{engine}"
-            folder.mkdir()
-            source = make_source(folder, DATASETS[data](), engine)
-            self.open[data, engine] = supportkpi.connect(source, engine=engine)
+            if not folder.exists():
+                folder.mkdir()
+                make_source(folder, DATASETS[data](), engine)
+            source = folder / ("parquet" if engine == "pyspark" else "kpi.duckdb")
+            self.open[data, engine] = supportkpi.connect(str(source), engine=engine)
         return self.open[data, engine]
 
     def close(self) -> None:
@@ -662,3 +668,21 @@ def test_periods_are_iso_date_strings(connections: Connections) -> None:
                      tz="Europe/Berlin")  # fmt: skip
     assert sorted(result["period"]) == ["2024-03-30", "2024-03-31", "2024-04-01"]
     assert all(isinstance(p, str) for p in result["period"])
+
+
+@pytest.mark.spark
+def test_two_pyspark_connections_stay_apart(tmp_path: Path) -> None:
+    # Two sources open side by side in one process (one Spark session) must not read each
+    # other's tables: SPEED has 10 tickets in January, BANDS 7 created in May (B8 is in June).
+    speed = make_source(tmp_path / "speed", speed_data(), "pyspark")
+    bands = make_source(tmp_path / "bands", bands_data(), "pyspark")
+    first = supportkpi.connect(speed, engine="pyspark")
+    second = supportkpi.connect(bands, engine="pyspark")
+    try:
+        # Query in turns: each must keep reading its own source after the other one ran.
+        for _ in range(2):
+            assert first.kpi(["ticket_volume"], **JAN)["value"].tolist() == [10.0]
+            assert second.kpi(["ticket_volume"], **MAY)["value"].tolist() == [7.0]
+    finally:
+        first.close()
+        second.close()

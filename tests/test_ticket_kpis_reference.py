@@ -33,6 +33,11 @@ STATUS_PATTERNS = {  # pattern: probability
 }  # fmt: skip
 
 
+def pick(rng: np.random.Generator, options: list[Any]) -> Any:
+    """One of ``options`` (which may hold None, unlike numpy's choice)."""
+    return options[int(rng.integers(len(options)))]
+
+
 class TicketWriter:
     """Builds one ticket's events on a clock that only moves forward (whole seconds)."""
 
@@ -142,13 +147,13 @@ def generate(seed: int = SEED) -> dict[str, pd.DataFrame]:
         if kind < 0.08 or rng.random() < 0.3:  # no events, or noise the events must override
             hours = pd.Timedelta(hours=1)
             row["first_response_at"] = (
-                None if rng.random() < 0.3 else created + rng.integers(-2, 48) * hours
+                None if rng.random() < 0.3 else created + int(rng.integers(-2, 48)) * hours
             )
             row["solved_at"] = (
-                None if rng.random() < 0.3 else created + rng.integers(-3, 240) * hours
+                None if rng.random() < 0.3 else created + int(rng.integers(-3, 240)) * hours
             )
-            row["reopens"] = rng.choice([None, 0, 0, 1, 2])
-            row["escalated"] = rng.choice([None, True, False, False])
+            row["reopens"] = pick(rng, [None, 0, 0, 1, 2])
+            row["escalated"] = pick(rng, [None, True, False, False])
         tickets.append(row)
         if kind < 0.08:
             continue
@@ -178,7 +183,7 @@ def generate(seed: int = SEED) -> dict[str, pd.DataFrame]:
 def _customers(rng: np.random.Generator) -> pd.DataFrame:
     rows = [
         {"customer_id": f"c{i:03d}", "created_at": "2023-06-01",
-         "segment": rng.choice(["smb", "mid", "enterprise", None])}
+         "segment": pick(rng, ["smb", "mid", "enterprise", None])}
         for i in range(1, 51)  # c051..c060 are unknown customers: segment null
     ]  # fmt: skip
     return frame_with_times(rows, ["created_at"])

@@ -63,6 +63,11 @@ class Facts:
     fallback_solved_at: pd.Timestamp | None = None
 
 
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A frame's rows as plain dicts."""
+    return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+
+
 def _val(value: Any) -> Any:
     return None if value is None or value is pd.NaT or pd.isna(value) else value
 
@@ -76,12 +81,12 @@ def ticket_facts(tables: dict[str, pd.DataFrame]) -> list[Facts]:
     tickets = tables["tickets"]
     events = tables.get("ticket_events", pd.DataFrame(columns=["ticket_id", "at", "event_id"]))
     customers = tables.get("customers", pd.DataFrame(columns=["customer_id", "segment"]))
-    segments = {r["customer_id"]: _val(r.get("segment")) for r in customers.to_dict("records")}
+    segments = {r["customer_id"]: _val(r.get("segment")) for r in records(customers)}
     by_ticket: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for event in events.to_dict("records"):
+    for event in records(events):
         by_ticket[event["ticket_id"]].append(event)
     out = []
-    for row in tickets.to_dict("records"):
+    for row in records(tickets):
         row = {k: _val(v) for k, v in row.items()}
         customer = row.get("customer_id")
         dims = {
@@ -417,11 +422,12 @@ def backlog_instants(
 ) -> list[tuple[str | None, pd.Timestamp]]:
     """``(period, T)``: each bucket's end, else the range end, else the data's end."""
     if not q.grain:
-        return [(None, q.report_end if q.end else data_end(tables))]
+        return [(None, local_midnight(q.end, q.tz) if q.end else data_end(tables))]
     if q.start is None or q.end is None:
         raise NotImplementedError("reference backlog with a grain needs start and end")
     last = date.fromisoformat(q.end)
-    bucket, out = bucket_start(date.fromisoformat(q.start), q.grain), []
+    bucket = bucket_start(date.fromisoformat(q.start), q.grain)
+    out: list[tuple[str | None, pd.Timestamp]] = []
     while bucket < last:
         following = next_bucket(bucket, q.grain)
         out.append((bucket.isoformat(), local_midnight(min(following, last), q.tz)))
@@ -464,7 +470,7 @@ def _per_hour(facts: list[Facts], q: Query, tables: dict[str, pd.DataFrame]):
         at = f.first_solved_at
         if at is not None and in_range(at, q.start, q.end, q.tz):
             solved[q.key(at, {"agent": f.solver})] += 1
-    for a in tables["agent_activity"].to_dict("records"):
+    for a in records(tables["agent_activity"]):
         if a["state"] != "offline" and in_range(a["start_at"], q.start, q.end, q.tz):
             hours[q.key(a["start_at"], {"agent": a["agent_id"]})] += (
                 seconds(a["start_at"], a["end_at"]) / 3600

@@ -23,7 +23,13 @@ from supportkpi.metrics.context import Options
 class Connection:
     """An open source (``.duckdb`` file or Parquet folder) on an engine."""
 
-    def __init__(self, source: str, engine: str = "duckdb", options: Mapping[str, Any] | None = None, tz: str = "UTC") -> None:
+    def __init__(
+        self,
+        source: str,
+        engine: str = "duckdb",
+        options: Mapping[str, Any] | None = None,
+        tz: str = "UTC",
+    ) -> None:
         self.source = str(source)
         self.engine = engine
         self.default_options = Options.from_mapping(dict(options or {}))
@@ -44,7 +50,9 @@ class Connection:
         options: Mapping[str, Any] | None = None,
     ) -> pd.DataFrame:
         """Compute KPIs; one row per metric, period and dimension value (see SPEC §6)."""
-        query = self.query(metrics, start, end, grain, by, where, tz, cohort, business_hours, options)
+        query = self.query(
+            metrics, start, end, grain, by, where, tz, cohort, business_hours, options
+        )
         return run_kpi(self.backend, query)
 
     def kpi_arrow(self, *args: Any, **kwargs: Any) -> pa.Table:

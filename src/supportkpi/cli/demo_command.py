@@ -25,7 +25,10 @@ def register(app: typer.Typer) -> None:
 def demo_command(
     db: Annotated[Path, typer.Option("--db", help="The supportkpi DuckDB file to fill.")],
     tickets: Annotated[
-        int, typer.Option("--tickets", help="Number of tickets (every table scales with it).")
+        int,
+        typer.Option(
+            "--tickets", help="Number of tickets; calls, customers and orders scale with it."
+        ),
     ] = demo.DEFAULT_TICKETS,
     seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same data.")] = (
         demo.DEFAULT_SEED
@@ -36,8 +39,7 @@ def demo_command(
 ) -> None:
     """Generate a realistic synthetic support operation (18 months, all ten tables) and load it.
 
-    Deterministic: the same --tickets and --seed give the same data, and loading it again into
-    the same file changes nothing.
+    The same --tickets and --seed always give the same data; loading it again changes nothing.
     """
     demo.check_arguments(tickets, seed)  # before the database file is created
     with Store(db) as store, _progress() as progress:

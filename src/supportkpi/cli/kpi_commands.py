@@ -19,7 +19,9 @@ from supportkpi.errors import InputError
 from supportkpi.metrics.registry import Aggregation, all_metrics, get_metric
 from supportkpi.report.format import format_value
 
-Source = Annotated[str, typer.Option("--db", help="A .duckdb store or a folder of <table>.parquet files.")]
+Source = Annotated[
+    str, typer.Option("--db", help="A .duckdb store or a folder of <table>.parquet files.")
+]
 FORMATS = ("table", "csv", "json")
 
 
@@ -28,7 +30,7 @@ def rows_as_json(frame: pd.DataFrame) -> list[dict[str, Any]]:
     rows = []
     for record in frame.to_dict(orient="records"):
         metric = get_metric(str(record["metric"]).partition(":")[0])
-        row = {k: _plain(v) for k, v in record.items()}
+        row = {str(k): _plain(v) for k, v in record.items()}
         if metric.aggregation is not Aggregation.RATIO:
             row.pop("ci_low", None)
             row.pop("ci_high", None)
@@ -49,7 +51,9 @@ def _plain(value: Any) -> Any:
 def render_kpi_table(frame: pd.DataFrame, console: Console) -> None:
     table = Table(show_lines=False, header_style="bold")
     for col in frame.columns:
-        table.add_column(col, justify="right" if col in ("value", "n", "ci_low", "ci_high") else "left")
+        table.add_column(
+            col, justify="right" if col in ("value", "n", "ci_low", "ci_high") else "left"
+        )
     for record in frame.to_dict(orient="records"):
         name, _, stat = str(record["metric"]).partition(":")
         unit = get_metric(name).unit
@@ -69,17 +73,39 @@ def render_kpi_table(frame: pd.DataFrame, console: Console) -> None:
 def register(app: typer.Typer) -> None:
     @app.command()
     def kpi(
-        metrics: Annotated[list[str], typer.Argument(help="Metric selectors: NAME or NAME:STAT (mean, median, pNN, count, sum).")],
+        metrics: Annotated[
+            list[str],
+            typer.Argument(
+                help="Metric selectors: NAME or NAME:STAT (mean, median, pNN, count, sum)."
+            ),
+        ],
         db: Source,
         engine: Annotated[str, typer.Option(help="duckdb or pyspark.")] = "duckdb",
-        from_: Annotated[str | None, typer.Option("--from", help="First local date (inclusive), YYYY-MM-DD.")] = None,
-        to: Annotated[str | None, typer.Option("--to", help="Last local date (exclusive), YYYY-MM-DD.")] = None,
-        grain: Annotated[str | None, typer.Option(help="day, week, month, quarter or year.")] = None,
-        by: Annotated[str | None, typer.Option(help="Dimensions, comma-separated: channel,team,agent,priority,segment.")] = None,
-        where: Annotated[list[str] | None, typer.Option(help="Filter DIM=V or DIM=V1,V2 (repeatable).")] = None,
-        tz: Annotated[str | None, typer.Option(help="Report timezone (IANA); overrides the config.")] = None,
-        cohort: Annotated[str, typer.Option(help="event (date outcomes when they happen) or created.")] = "event",
-        business_hours: Annotated[bool, typer.Option("--business-hours", help="Durations in business time.")] = False,
+        from_: Annotated[
+            str | None, typer.Option("--from", help="First local date (inclusive), YYYY-MM-DD.")
+        ] = None,
+        to: Annotated[
+            str | None, typer.Option("--to", help="Last local date (exclusive), YYYY-MM-DD.")
+        ] = None,
+        grain: Annotated[
+            str | None, typer.Option(help="day, week, month, quarter or year.")
+        ] = None,
+        by: Annotated[
+            str | None,
+            typer.Option(help="Dimensions, comma-separated: channel,team,agent,priority,segment."),
+        ] = None,
+        where: Annotated[
+            list[str] | None, typer.Option(help="Filter DIM=V or DIM=V1,V2 (repeatable).")
+        ] = None,
+        tz: Annotated[
+            str | None, typer.Option(help="Report timezone (IANA); overrides the config.")
+        ] = None,
+        cohort: Annotated[
+            str, typer.Option(help="event (date outcomes when they happen) or created.")
+        ] = "event",
+        business_hours: Annotated[
+            bool, typer.Option("--business-hours", help="Durations in business time.")
+        ] = False,
         config: Annotated[Path | None, typer.Option(help="TOML config file (SPEC §7).")] = None,
         format_: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     ) -> None:
@@ -87,11 +113,18 @@ def register(app: typer.Typer) -> None:
         if format_ not in FORMATS:
             raise InputError(f"unknown format {format_!r}; use table, csv or json")
         settings = load_settings(config)
-        with Connection(db, engine=engine, options=settings.options.__dict__, tz=tz or settings.timezone) as con:
+        with Connection(
+            db, engine=engine, options=settings.options.__dict__, tz=tz or settings.timezone
+        ) as con:
             frame = con.kpi(
-                metrics, start=from_, end=to, grain=grain,
+                metrics,
+                start=from_,
+                end=to,
+                grain=grain,
                 by=[d.strip() for d in by.split(",") if d.strip()] if by else [],
-                where=parse_where(where or []), cohort=cohort, business_hours=business_hours,
+                where=parse_where(where or []),
+                cohort=cohort,
+                business_hours=business_hours,
             )
         if format_ == "json":
             typer.echo(json.dumps({"rows": rows_as_json(frame)}, indent=2))
@@ -103,7 +136,9 @@ def register(app: typer.Typer) -> None:
     @app.command("metrics")
     def metrics_(
         json_: Annotated[bool, typer.Option("--json", help="Print the catalogue as JSON.")] = False,
-        markdown: Annotated[bool, typer.Option("--markdown", help="Print docs/metrics.md.")] = False,
+        markdown: Annotated[
+            bool, typer.Option("--markdown", help="Print docs/metrics.md.")
+        ] = False,
     ) -> None:
         """The KPI catalogue with exact definitions."""
         if markdown:
@@ -133,8 +168,18 @@ def register(app: typer.Typer) -> None:
         with Connection(db, tz=tz) as con:
             title, rows = monthly_report(con, tz=tz)
         table = Table(title=f"Headline KPIs, {title}", header_style="bold")
-        for col, justify in (("KPI", "left"), ("before", "right"), ("now", "right"), ("change", "left")):
+        for col, justify in (
+            ("KPI", "left"),
+            ("before", "right"),
+            ("now", "right"),
+            ("change", "left"),
+        ):
             table.add_column(col, justify=justify)  # type: ignore[arg-type]
         for r in rows:
-            table.add_row(r.title + ("" if ":" not in r.metric else f" ({r.metric.partition(':')[2]})"), r.previous, r.current, r.change)
+            table.add_row(
+                r.title + ("" if ":" not in r.metric else f" ({r.metric.partition(':')[2]})"),
+                r.previous,
+                r.current,
+                r.change,
+            )
         Console().print(table)

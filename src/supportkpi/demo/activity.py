@@ -41,7 +41,9 @@ def plan_shifts(rng: np.random.Generator, clock: Clock, roster: Roster) -> Shift
     """Which agent works which day, from when."""
     n_agents, n_days = len(roster), clock.n_days
     weekday = clock.day_weekday()
-    agent, day = (a.ravel() for a in np.meshgrid(np.arange(n_agents), np.arange(n_days), indexing="ij"))
+    agent, day = (
+        a.ravel() for a in np.meshgrid(np.arange(n_agents), np.arange(n_days), indexing="ij")
+    )
     noon = clock.start + day.astype(np.int64) * DAY + 12 * HOUR
     u = rng.random(len(agent))
     rostered = np.where(weekday[day] < 5, u < 0.92, (weekday[day] == 5) & (u < 0.2))
@@ -49,7 +51,9 @@ def plan_shifts(rng: np.random.Generator, clock: Clock, roster: Roster) -> Shift
     agent, day = agent[works], day[works]
     saturday = weekday[day] == 5
     usual_start = np.asarray(SHIFT_STARTS)[rng.integers(0, len(SHIFT_STARTS), n_agents)]
-    local_start = np.where(saturday, 10 * HOUR, usual_start[agent]) + rng.integers(-600, 600, len(day))
+    local_start = np.where(saturday, 10 * HOUR, usual_start[agent]) + rng.integers(
+        -600, 600, len(day)
+    )
     start = clock.local_to_utc(day, local_start.astype(np.int64))
     length = np.where(saturday, SATURDAY_SHIFT, WEEKDAY_SHIFT)
     keep = start + length <= clock.end
@@ -61,17 +65,24 @@ def _work_block(rng: np.random.Generator, count: int) -> tuple[np.ndarray, list[
     shape = (count, CYCLES_PER_BLOCK)
     parts = [rng.gamma(4.0, share / 4.0, shape) for share in CYCLE_SHARE]
     weights = np.stack(parts, axis=2).reshape(count, -1)
-    return weights / weights.sum(axis=1, keepdims=True), [HANDLING, AFTER_CALL, AVAILABLE] * CYCLES_PER_BLOCK
+    return weights / weights.sum(axis=1, keepdims=True), [
+        HANDLING,
+        AFTER_CALL,
+        AVAILABLE,
+    ] * CYCLES_PER_BLOCK
 
 
-def activity_table(rng: np.random.Generator, shifts: Shifts, clock: Clock, roster: Roster) -> pa.Table:
+def activity_table(
+    rng: np.random.Generator, shifts: Shifts, clock: Clock, roster: Roster
+) -> pa.Table:
     """``agent_activity``: the state intervals of every shift."""
     count = len(shifts.start)
     weekday = ((shifts.start - clock.start) // DAY + clock.first_day.weekday()) % 7
     full_day = shifts.length == WEEKDAY_SHIFT
     meeting = np.where((weekday == 0) & full_day & (rng.random(count) < 0.8), 1_800, 0)
-    training = np.where(full_day & (rng.random(count) < 0.06),
-                        rng.choice([3_600, 5_400, 7_200], count), 0)
+    training = np.where(
+        full_day & (rng.random(count) < 0.06), rng.choice([3_600, 5_400, 7_200], count), 0
+    )
     first_break = np.full(count, 900)
     lunch = np.where(full_day, 1_800, 0)
     offline = np.where(rng.random(count) < 0.07, rng.integers(300, 1_500, count), 0)
@@ -81,8 +92,12 @@ def activity_table(rng: np.random.Generator, shifts: Shifts, clock: Clock, roste
 
     # Sequence: meeting, training, block 1, break, block 2, lunch, block 3, offline, break,
     # block 4. Absent pieces have length 0 and are dropped below.
-    pauses_after = ([(first_break, BREAK)], [(lunch, BREAK)],
-                    [(offline, OFFLINE), (second_break, BREAK)], [])
+    pauses_after: tuple[list[tuple[np.ndarray, int]], ...] = (
+        [(first_break, BREAK)],
+        [(lunch, BREAK)],
+        [(offline, OFFLINE), (second_break, BREAK)],
+        [],
+    )
     durations: list[np.ndarray] = [meeting[:, None], training[:, None]]
     states: list[int] = [MEETING, TRAINING]
     for block, pauses in enumerate(pauses_after):

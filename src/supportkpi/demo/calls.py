@@ -39,8 +39,15 @@ class _Calls:
         return _Calls(**{name: values[rows] for name, values in vars(self).items()})
 
 
-def _ring(rng: np.random.Generator, clock: Clock, roster: Roster, offered: np.ndarray,
-          queue: np.ndarray, customer: np.ndarray, load: np.ndarray) -> _Calls:
+def _ring(
+    rng: np.random.Generator,
+    clock: Clock,
+    roster: Roster,
+    offered: np.ndarray,
+    queue: np.ndarray,
+    customer: np.ndarray,
+    load: np.ndarray,
+) -> _Calls:
     """Queue waits, abandonment, handling times and agents of calls offered at ``offered``."""
     count = len(offered)
     wait = np.round(rng.exponential(p.MEAN_WAIT_S * load**1.5))
@@ -56,8 +63,9 @@ def _ring(rng: np.random.Generator, clock: Clock, roster: Roster, offered: np.nd
     return _Calls(offered, queue, customer, wait, patience, talk, hold, acw, agent, resolved)
 
 
-def calls_table(rng: np.random.Generator, clock: Clock, tickets: int, roster: Roster,
-                customers: Customers) -> pa.Table:
+def calls_table(
+    rng: np.random.Generator, clock: Clock, tickets: int, roster: Roster, customers: Customers
+) -> pa.Table:
     """Calls offered while the desk is open, plus the callbacks of unhappy callers."""
     intensity = clock.arrival_intensity() * clock.open[: clock.window_hours]
     mean_open = intensity[intensity > 0].mean()
@@ -75,14 +83,27 @@ def calls_table(rng: np.random.Generator, clock: Clock, tickets: int, roster: Ro
     when = clock.staffed(rng, offered[callers] + gap)
     in_window = when < clock.end
     callers, when = callers[in_window], when[in_window]
-    second = _ring(rng, clock, roster, when, queue[callers], customer[callers],
-                   intensity[clock.hour_of(when)] / mean_open)
-    merged = _Calls(**{name: np.concatenate([getattr(first, name), getattr(second, name)])
-                       for name in vars(first)})
+    second = _ring(
+        rng,
+        clock,
+        roster,
+        when,
+        queue[callers],
+        customer[callers],
+        intensity[clock.hour_of(when)] / mean_open,
+    )
+    merged = _Calls(
+        **{
+            name: np.concatenate([getattr(first, name), getattr(second, name)])
+            for name in vars(first)
+        }
+    )
     calls = merged.subset(np.argsort(merged.offered, kind="stable"))
     answered = calls.answered
     answered_at = calls.offered + calls.wait
-    ended = np.where(answered, answered_at + calls.talk + calls.hold, calls.offered + calls.patience)
+    ended = np.where(
+        answered, answered_at + calls.talk + calls.hold, calls.offered + calls.patience
+    )
     n = len(calls.offered)
     return canonical_table(
         "calls",

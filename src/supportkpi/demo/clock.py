@@ -84,8 +84,19 @@ class Clock:
             np.int64,
         )
         day_holiday = np.array([d in closed_days for d in days])
-        return cls(start, end, first_day, last_day, local_hour, weekday, holiday, is_open,
-                   next_open, offset_noon, day_holiday)
+        return cls(
+            start,
+            end,
+            first_day,
+            last_day,
+            local_hour,
+            weekday,
+            holiday,
+            is_open,
+            next_open,
+            offset_noon,
+            day_holiday,
+        )
 
     @property
     def window_hours(self) -> int:
@@ -108,7 +119,11 @@ class Clock:
         at = np.asarray(at, np.int64)
         grid = self.hour_of(at)
         jitter = rng.integers(60, 2_700, size=at.shape)
-        closed = ~self.open[grid] & (self.next_open[grid] >= 0) & (at < self.start + len(self.open) * HOUR)
+        closed = (
+            ~self.open[grid]
+            & (self.next_open[grid] >= 0)
+            & (at < self.start + len(self.open) * HOUR)
+        )
         return np.where(closed, np.maximum(self.next_open[grid] + jitter, at), at)
 
     def arrival_intensity(self) -> np.ndarray:

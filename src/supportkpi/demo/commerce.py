@@ -15,8 +15,9 @@ from supportkpi.demo.people import Customers, Roster
 from supportkpi.demo.tickets import TicketDraft
 
 
-def orders_table(rng: np.random.Generator, clock: Clock, customers: Customers,
-                 draft: TicketDraft) -> pa.Table:
+def orders_table(
+    rng: np.random.Generator, clock: Clock, customers: Customers, draft: TicketDraft
+) -> pa.Table:
     """Orders over each customer's life in the window, plus some orders soon after a ticket."""
     since = np.maximum(customers.created, clock.start)
     until = np.minimum(customers.churned, clock.end)
@@ -28,7 +29,9 @@ def orders_table(rng: np.random.Generator, clock: Clock, customers: Customers,
     ordered = since[buyer] + (rng.random(len(buyer)) * span).astype(np.int64)
 
     # A ticket sometimes ends in a purchase (support-driven conversion).
-    asked = np.flatnonzero((draft.customer >= 0) & (rng.random(len(draft)) < p.ORDER_AFTER_TICKET_SHARE))
+    asked = np.flatnonzero(
+        (draft.customer >= 0) & (rng.random(len(draft)) < p.ORDER_AFTER_TICKET_SHARE)
+    )
     after = draft.created[asked] + rng.integers(HOUR, 7 * DAY, size=len(asked))
     ok = customers.alive(draft.customer[asked], after) & (after < clock.end)
     buyer = np.concatenate([buyer, draft.customer[asked][ok]])
@@ -75,8 +78,9 @@ def costs_table(clock: Clock, shifts: Shifts, roster: Roster) -> pa.Table:
     )
 
 
-def kb_sessions_table(rng: np.random.Generator, clock: Clock, customers: Customers,
-                      draft: TicketDraft) -> pa.Table:
+def kb_sessions_table(
+    rng: np.random.Generator, clock: Clock, customers: Customers, draft: TicketDraft
+) -> pa.Table:
     """Knowledge-base sessions; some are followed within a day by a ticket (self-service failed)."""
     count = max(1, round(len(draft) * p.KB_SESSIONS_PER_TICKET))
     # Self-service is used around the clock: a flatter profile than the tickets'.
@@ -87,14 +91,21 @@ def kb_sessions_table(rng: np.random.Generator, clock: Clock, customers: Custome
     helpful_code = rng.choice(3, size=count, p=[0.45, 0.20, 0.35])  # yes, no, not rated
 
     # Failed self-service: the customer read an article, then opened a ticket within 24 h.
-    before = np.flatnonzero((draft.customer >= 0) & (rng.random(len(draft)) < p.KB_BEFORE_TICKET_SHARE))
-    lead = np.minimum(rng.lognormal(np.log(40 * 60), 1.0, len(before)), 23 * HOUR).astype(np.int64) + 60
+    before = np.flatnonzero(
+        (draft.customer >= 0) & (rng.random(len(draft)) < p.KB_BEFORE_TICKET_SHARE)
+    )
+    lead = (
+        np.minimum(rng.lognormal(np.log(40 * 60), 1.0, len(before)), 23 * HOUR).astype(np.int64)
+        + 60
+    )
     failed_at = draft.created[before] - lead
     ok = (failed_at >= clock.start) & customers.alive(draft.customer[before], failed_at)
     before, failed_at = before[ok], failed_at[ok]
     at = np.concatenate([at, failed_at])
     customer = np.concatenate([customer, draft.customer[before]])
-    helpful_code = np.concatenate([helpful_code, rng.choice(3, size=len(before), p=[0.05, 0.70, 0.25])])
+    helpful_code = np.concatenate(
+        [helpful_code, rng.choice(3, size=len(before), p=[0.05, 0.70, 0.25])]
+    )
 
     order = np.argsort(at, kind="stable")
     at, customer, helpful_code = at[order], customer[order], helpful_code[order]
@@ -111,4 +122,3 @@ def kb_sessions_table(rng: np.random.Generator, clock: Clock, customers: Custome
             "helpful": nullable(helpful_code == 0, helpful_code < 2, pa.bool_()),
         },
     )
-

@@ -44,8 +44,9 @@ from supportkpi.demo.tickets import TicketDraft, categorical
 TECHNICAL = p.TEAMS.index("technical")
 
 
-def _lognormal(rng: np.random.Generator, median: np.ndarray, sigma: np.ndarray | float,
-               floor: int) -> np.ndarray:
+def _lognormal(
+    rng: np.random.Generator, median: np.ndarray, sigma: np.ndarray | float, floor: int
+) -> np.ndarray:
     """Whole seconds, lognormal around ``median``, at least ``floor``."""
     draw = rng.lognormal(np.log(median), sigma)
     return np.maximum(np.round(draw), floor).astype(np.int64)
@@ -54,8 +55,9 @@ def _lognormal(rng: np.random.Generator, median: np.ndarray, sigma: np.ndarray |
 class _Simulation:
     """Mutable per-ticket state of the simulation (current time, assignee, team)."""
 
-    def __init__(self, rng: np.random.Generator, clock: Clock, draft: TicketDraft,
-                 roster: Roster) -> None:
+    def __init__(
+        self, rng: np.random.Generator, clock: Clock, draft: TicketDraft, roster: Roster
+    ) -> None:
         self.rng, self.clock, self.draft, self.roster = rng, clock, draft, roster
         self.log = EventLog()
         self.cursor = draft.created.copy()
@@ -73,7 +75,9 @@ class _Simulation:
         median = np.asarray(p.CHANNEL_CUSTOMER_GAP_S)[self.draft.channel[t]]
         return _lognormal(self.rng, median, 1.0, 30)
 
-    def customer_says(self, t: np.ndarray, at: np.ndarray, mood: tuple[float, float, float]) -> None:
+    def customer_says(
+        self, t: np.ndarray, at: np.ndarray, mood: tuple[float, float, float]
+    ) -> None:
         self.log.message(t, at, CUSTOMER, body=bodies(self.rng, len(t), mood))
         self.cursor[t] = at
 
@@ -86,8 +90,9 @@ class _Simulation:
         return t[self.rng.random(len(t)) < share]
 
 
-def simulate_conversations(rng: np.random.Generator, clock: Clock, draft: TicketDraft,
-                           roster: Roster) -> dict[str, np.ndarray]:
+def simulate_conversations(
+    rng: np.random.Generator, clock: Clock, draft: TicketDraft, roster: Roster
+) -> dict[str, np.ndarray]:
     """All events of all tickets (unsorted, not yet cut at the window's end) as code arrays."""
     sim = _Simulation(rng, clock, draft, roster)
     log, n = sim.log, len(draft)
@@ -109,8 +114,11 @@ def simulate_conversations(rng: np.random.Generator, clock: Clock, draft: Ticket
     log.message(bot_t, sim.cursor[bot_t], BOT)
     contained_t = every[contained]
     again = sim.subset(contained_t, 0.6)
-    sim.customer_says(again, sim.cursor[again] + _lognormal(rng, np.full(len(again), 60.0), 0.6, 5),
-                      FOLLOW_UP_MOOD)
+    sim.customer_says(
+        again,
+        sim.cursor[again] + _lognormal(rng, np.full(len(again), 60.0), 0.6, 5),
+        FOLLOW_UP_MOOD,
+    )
     sim.cursor[again] += rng.integers(3, 11, size=len(again))
     log.message(again, sim.cursor[again], BOT)
     sim.cursor[contained_t] += rng.integers(30, 300, size=len(contained_t))
@@ -121,23 +129,40 @@ def simulate_conversations(rng: np.random.Generator, clock: Clock, draft: Ticket
     unanswered = human & (rng.random(n) < p.UNANSWERED_SHARE)
     routed_t = every[human & ~(unanswered & (rng.random(n) < 0.5))]
     fast = np.isin(channel[routed_t], [p.CHANNELS.index("chat"), p.CHANNELS.index("phone")])
-    delay = np.where(fast, rng.integers(5, 40, size=len(routed_t)),
-                     _lognormal(rng, np.full(len(routed_t), 240.0), 1.0, 5))
+    delay = np.where(
+        fast,
+        rng.integers(5, 40, size=len(routed_t)),
+        _lognormal(rng, np.full(len(routed_t), 240.0), 1.0, 5),
+    )
     sim.cursor[routed_t] += delay
-    log.add(routed_t, sim.cursor[routed_t], ASSIGNMENT, SYSTEM, assignee=sim.agent[routed_t],
-            team=sim.team[routed_t])
+    log.add(
+        routed_t,
+        sim.cursor[routed_t],
+        ASSIGNMENT,
+        SYSTEM,
+        assignee=sim.agent[routed_t],
+        team=sim.team[routed_t],
+    )
     sim.cursor[routed_t] += 1
     log.status(routed_t, sim.cursor[routed_t], OPEN, SYSTEM)
 
     # Outbound tickets: the agent assigns themself and waits; 70% of customers answer.
-    log.add(outbound_t, draft.created[outbound_t] + 1, ASSIGNMENT, AGENT,
-            actor_agent=sim.agent[outbound_t], assignee=sim.agent[outbound_t],
-            team=sim.team[outbound_t])
+    log.add(
+        outbound_t,
+        draft.created[outbound_t] + 1,
+        ASSIGNMENT,
+        AGENT,
+        actor_agent=sim.agent[outbound_t],
+        assignee=sim.agent[outbound_t],
+        team=sim.team[outbound_t],
+    )
     sim.cursor[outbound_t] += 2
     log.status(outbound_t, sim.cursor[outbound_t], PENDING, AGENT, agent=sim.agent[outbound_t])
     answered_mask = rng.random(len(outbound_t)) < 0.7
     replied_t, silent_t = outbound_t[answered_mask], outbound_t[~answered_mask]
-    sim.customer_says(replied_t, sim.cursor[replied_t] + sim.customer_gap(replied_t), FOLLOW_UP_MOOD)
+    sim.customer_says(
+        replied_t, sim.cursor[replied_t] + sim.customer_gap(replied_t), FOLLOW_UP_MOOD
+    )
     sim.cursor[silent_t] += rng.integers(2 * DAY, 5 * DAY, size=len(silent_t))
     log.status(silent_t, sim.cursor[silent_t], SOLVED, SYSTEM)
 
@@ -170,7 +195,9 @@ def _work_tickets(sim: _Simulation, work: np.ndarray) -> None:
     first_reply = sim.clock.staffed(rng, sim.cursor[work] + sim.response_delay(work))
     noted = rng.random(len(work)) < p.NOTE_BEFORE_REPLY_SHARE
     gap = first_reply[noted] - sim.cursor[work[noted]]
-    note_at = sim.cursor[work[noted]] + 1 + ((gap - 2) * rng.uniform(0.1, 0.9, len(gap))).astype(np.int64)
+    note_at = (
+        sim.cursor[work[noted]] + 1 + ((gap - 2) * rng.uniform(0.1, 0.9, len(gap))).astype(np.int64)
+    )
     log.add(work[noted], note_at, NOTE, AGENT, actor_agent=sim.agent[work[noted]], public=0)
     log.message(work, first_reply, AGENT, agent=sim.agent[work])
     sim.cursor[work] = first_reply
@@ -179,14 +206,18 @@ def _work_tickets(sim: _Simulation, work: np.ndarray) -> None:
     log.add(after, sim.cursor[after], NOTE, AGENT, actor_agent=sim.agent[after], public=0)
 
     # Escalation to tier 2: a technical agent takes over; some go on hold, some reach tier 3.
-    esc_share = (p.ESCALATION_BASE + p.ESCALATION_URGENT * (draft.priority[work] == 3)
-                 + p.ESCALATION_TECHNICAL * (draft.team[work] == TECHNICAL))
+    esc_share = (
+        p.ESCALATION_BASE
+        + p.ESCALATION_URGENT * (draft.priority[work] == 3)
+        + p.ESCALATION_TECHNICAL * (draft.team[work] == TECHNICAL)
+    )
     escalated = rng.random(len(work)) < esc_share
     esc_t = work[escalated]
     at = sim.clock.staffed(rng, sim.cursor[esc_t] + rng.integers(300, 4 * HOUR, size=len(esc_t)))
     log.add(esc_t, at, ESCALATION, AGENT, actor_agent=sim.agent[esc_t], level=2)
-    sim.agent[esc_t] = sim.roster.pick(rng, np.full(len(esc_t), TECHNICAL, np.int8), at,
-                                       exclude=sim.agent[esc_t])
+    sim.agent[esc_t] = sim.roster.pick(
+        rng, np.full(len(esc_t), TECHNICAL, np.int8), at, exclude=sim.agent[esc_t]
+    )
     sim.team[esc_t] = TECHNICAL
     log.add(esc_t, at + 1, ASSIGNMENT, SYSTEM, assignee=sim.agent[esc_t], team=TECHNICAL)
     sim.cursor[esc_t] = at + 1
@@ -205,8 +236,9 @@ def _work_tickets(sim: _Simulation, work: np.ndarray) -> None:
         if extra == 1:
             tier3 = work[level3]
             sim.cursor[tier3] += rng.integers(600, 2 * HOUR, size=len(tier3))
-            log.add(tier3, sim.cursor[tier3], ESCALATION, AGENT, actor_agent=sim.agent[tier3],
-                    level=3)
+            log.add(
+                tier3, sim.cursor[tier3], ESCALATION, AGENT, actor_agent=sim.agent[tier3], level=3
+            )
 
     # Solve, some after waiting for the customer in pending.
     pending = sim.subset(work, p.PENDING_BEFORE_SOLVE)
@@ -222,8 +254,9 @@ def _work_tickets(sim: _Simulation, work: np.ndarray) -> None:
     reopened = work
     for share in p.REOPEN_SHARE:
         reopened = sim.subset(reopened, share)
-        wait = np.minimum(_lognormal(rng, np.full(len(reopened), 20.0 * HOUR), 1.0, 120),
-                          int(3.5 * DAY))
+        wait = np.minimum(
+            _lognormal(rng, np.full(len(reopened), 20.0 * HOUR), 1.0, 120), int(3.5 * DAY)
+        )
         sim.customer_says(reopened, sim.cursor[reopened] + wait, UPSET_MOOD)
         sim.cursor[reopened] += 1
         log.status(reopened, sim.cursor[reopened], OPEN, SYSTEM)

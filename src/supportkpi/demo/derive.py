@@ -61,7 +61,9 @@ def sort_and_cut(events: dict[str, np.ndarray], end: int) -> dict[str, np.ndarra
     """Drop events at or after ``end`` (the export moment) and sort by ticket, then time."""
     keep = events["at"] < end
     ticket, at = events["ticket"][keep], events["at"][keep]
-    order = np.argsort(ticket.astype(np.int64) * (1 << 31) + (at - at.min(initial=0)), kind="stable")
+    # One int64 sort key: ticket in the high bits, seconds since the first event below.
+    since_first = at - (at.min() if len(at) else 0)
+    order = np.argsort(ticket.astype(np.int64) * (1 << 32) + since_first, kind="stable")
     return {name: values[keep][order] for name, values in events.items()}
 
 
@@ -88,14 +90,23 @@ def derive_outcomes(events: dict[str, np.ndarray], n_tickets: int) -> TicketOutc
     last_status = _per_ticket(np.where(is_status, position, -1), starts, np.maximum)
     status = np.where(last_status >= 0, events["status"][np.maximum(last_status, 0)], NEW)
     solved_now = (status == SOLVED) | (status == CLOSED)
-    last_solve = _per_ticket(np.where(is_status & (events["status"] == SOLVED), at, -1), starts, np.maximum)
-    last_close = _per_ticket(np.where(is_status & (events["status"] == CLOSED), at, -1), starts, np.maximum)
+    last_solve = _per_ticket(
+        np.where(is_status & (events["status"] == SOLVED), at, -1), starts, np.maximum
+    )
+    last_close = _per_ticket(
+        np.where(is_status & (events["status"] == CLOSED), at, -1), starts, np.maximum
+    )
 
     # A reopen is a status change from solved to a state that is not solved/closed.
     status_rows = np.flatnonzero(is_status)
     new_status = events["status"][status_rows]
     same_ticket = ticket[status_rows][1:] == ticket[status_rows][:-1]
-    reopen = same_ticket & (new_status[:-1] == SOLVED) & (new_status[1:] != SOLVED) & (new_status[1:] != CLOSED)
+    reopen = (
+        same_ticket
+        & (new_status[:-1] == SOLVED)
+        & (new_status[1:] != SOLVED)
+        & (new_status[1:] != CLOSED)
+    )
     reopens = np.bincount(ticket[status_rows][1:][reopen], minlength=n_tickets)
 
     last_assignment = _per_ticket(np.where(kind == ASSIGNMENT, position, -1), starts, np.maximum)
@@ -122,13 +133,21 @@ def derive_outcomes(events: dict[str, np.ndarray], n_tickets: int) -> TicketOutc
     )
 
 
-def tickets_table(rng: np.random.Generator, draft: TicketDraft, outcome: TicketOutcome,
-                  ticket_ids: pa.Array, customers: Customers, roster: Roster) -> pa.Table:
+def tickets_table(
+    rng: np.random.Generator,
+    draft: TicketDraft,
+    outcome: TicketOutcome,
+    ticket_ids: pa.Array,
+    customers: Customers,
+    roster: Roster,
+) -> pa.Table:
     """The ``tickets`` rows, consistent with the events by construction."""
     n = len(draft)
     tags = np.full((n, 4), -1, np.int16)
     tags[:, 0] = draft.topic
-    tags[:, 1] = np.where(outcome.angry & (rng.random(n) < p.ANGRY_TAG_SHARE), TAGS.index("angry"), -1)
+    tags[:, 1] = np.where(
+        outcome.angry & (rng.random(n) < p.ANGRY_TAG_SHARE), TAGS.index("angry"), -1
+    )
     tags[:, 2] = np.where(draft.segment == 0, TAGS.index("vip"), -1)
     tags[:, 3] = np.where(outcome.bot_only, TAGS.index("bot_resolved"), -1)
 
@@ -159,14 +178,21 @@ def tickets_table(rng: np.random.Generator, draft: TicketDraft, outcome: TicketO
     )
 
 
-def events_table(events: dict[str, np.ndarray], draft: TicketDraft, ticket_ids: pa.Array,
-                 customers: Customers, roster: Roster) -> pa.Table:
+def events_table(
+    events: dict[str, np.ndarray],
+    draft: TicketDraft,
+    ticket_ids: pa.Array,
+    customers: Customers,
+    roster: Roster,
+) -> pa.Table:
     """The ``ticket_events`` rows; ``event_id`` is the ticket id and the event's position."""
     ticket, actor = events["ticket"], events["actor_type"]
     starts = np.searchsorted(ticket, np.arange(len(draft)))
     sequence = np.arange(len(ticket)) - starts[ticket] + 1
     width = len(str(int(sequence.max(initial=1))))
-    suffix = pc.utf8_lpad(pc.cast(pa.array(sequence), pa.string()), width=max(width, 2), padding="0")
+    suffix = pc.utf8_lpad(
+        pc.cast(pa.array(sequence), pa.string()), width=max(width, 2), padding="0"
+    )
     ticket_column = ticket_ids.take(pa.array(ticket))
     # actor_id: the agent, the ticket's customer, "bot", or null for the system.
     n_agents = len(roster)

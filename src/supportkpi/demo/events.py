@@ -14,7 +14,9 @@ from supportkpi.schema.tables import ACTOR_TYPES, EVENT_KINDS, TICKET_STATUSES
 MESSAGE, STATUS, ASSIGNMENT, ESCALATION, NOTE = (
     EVENT_KINDS.index(k) for k in ("message", "status", "assignment", "escalation", "note")
 )
-CUSTOMER, AGENT, BOT, SYSTEM = (ACTOR_TYPES.index(a) for a in ("customer", "agent", "bot", "system"))
+CUSTOMER, AGENT, BOT, SYSTEM = (
+    ACTOR_TYPES.index(a) for a in ("customer", "agent", "bot", "system")
+)
 NEW, OPEN, PENDING, ON_HOLD, SOLVED, CLOSED = range(len(TICKET_STATUSES))
 assert TICKET_STATUSES[SOLVED] == "solved" and TICKET_STATUSES[CLOSED] == "closed"
 
@@ -47,8 +49,14 @@ class EventLog:
     def __init__(self) -> None:
         self._chunks: dict[str, list[np.ndarray]] = {name: [] for name in COLUMNS}
 
-    def add(self, ticket: np.ndarray, at: np.ndarray, kind: int, actor_type: int,
-            **values: np.ndarray | int) -> None:
+    def add(
+        self,
+        ticket: np.ndarray,
+        at: np.ndarray,
+        kind: int,
+        actor_type: int,
+        **values: np.ndarray | int,
+    ) -> None:
         """Append one event per ticket in ``ticket``; other columns broadcast from scalars."""
         count = len(ticket)
         given = {"ticket": ticket, "at": at, "kind": kind, "actor_type": actor_type, **values}
@@ -56,16 +64,28 @@ class EventLog:
         if unknown:
             raise TypeError(f"unknown event columns {sorted(unknown)}")
         for name, (dtype, default) in COLUMNS.items():
-            value = np.asarray(given.get(name, default), dtype)
+            value: np.ndarray = np.asarray(given.get(name, default), dtype)
             self._chunks[name].append(np.broadcast_to(value, (count,)))
 
-    def message(self, ticket: np.ndarray, at: np.ndarray, actor_type: int,
-                agent: np.ndarray | int = -1, body: np.ndarray | int = -1) -> None:
+    def message(
+        self,
+        ticket: np.ndarray,
+        at: np.ndarray,
+        actor_type: int,
+        agent: np.ndarray | int = -1,
+        body: np.ndarray | int = -1,
+    ) -> None:
         """A public message by a customer, an agent or the bot."""
         self.add(ticket, at, MESSAGE, actor_type, actor_agent=agent, public=1, body=body)
 
-    def status(self, ticket: np.ndarray, at: np.ndarray, status: int, actor_type: int,
-               agent: np.ndarray | int = -1) -> None:
+    def status(
+        self,
+        ticket: np.ndarray,
+        at: np.ndarray,
+        status: int,
+        actor_type: int,
+        agent: np.ndarray | int = -1,
+    ) -> None:
         self.add(ticket, at, STATUS, actor_type, actor_agent=agent, status=status)
 
     def arrays(self) -> dict[str, np.ndarray]:

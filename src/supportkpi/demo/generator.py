@@ -27,13 +27,30 @@ from supportkpi.store import LoadSummary, Store, quote_ident
 #: ``progress(done, total, description)`` is called before each step.
 Progress = Callable[[int, int, str], None]
 DEMO_FILE_NAME = "demo"
-_BUILD_STEPS = ("people", "ticket arrivals", "conversations", "ticket rows", "surveys", "calls",
-                "agent activity", "orders, costs and self-service")
+_BUILD_STEPS = (
+    "people",
+    "ticket arrivals",
+    "conversations",
+    "ticket rows",
+    "surveys",
+    "calls",
+    "agent activity",
+    "orders, costs and self-service",
+)
 #: Number of progress steps of :func:`load_demo` (building, then one load per table).
 STEP_COUNT = len(_BUILD_STEPS) + len(TABLES)
 #: Independent random streams, so that changing one table's generator leaves the others alone.
-_STREAMS = ("people", "tickets", "conversations", "tags", "surveys", "calls", "activity",
-            "orders", "kb")
+_STREAMS = (
+    "people",
+    "tickets",
+    "conversations",
+    "tags",
+    "surveys",
+    "calls",
+    "activity",
+    "orders",
+    "kb",
+)
 
 
 def content_hash(tickets: int, seed: int, end: date) -> str:
@@ -50,8 +67,12 @@ def check_arguments(tickets: int, seed: int) -> None:
         raise InputError(f"--seed must be a non-negative integer, got {seed}")
 
 
-def build_tables(tickets: int = p.DEFAULT_TICKETS, seed: int = p.DEFAULT_SEED,
-                 end: date = p.DEFAULT_END, progress: Progress | None = None) -> dict[str, pa.Table]:
+def build_tables(
+    tickets: int = p.DEFAULT_TICKETS,
+    seed: int = p.DEFAULT_SEED,
+    end: date = p.DEFAULT_END,
+    progress: Progress | None = None,
+) -> dict[str, pa.Table]:
     """The demo data set as canonical Arrow tables, without touching a store.
 
     Deterministic: the same ``tickets``, ``seed`` and ``end`` give identical tables.
@@ -68,8 +89,9 @@ def build_tables(tickets: int = p.DEFAULT_TICKETS, seed: int = p.DEFAULT_SEED,
 
     streams = {
         name: np.random.Generator(np.random.PCG64(child))
-        for name, child in zip(_STREAMS, np.random.SeedSequence(seed).spawn(len(_STREAMS)),
-                               strict=True)
+        for name, child in zip(
+            _STREAMS, np.random.SeedSequence(seed).spawn(len(_STREAMS)), strict=True
+        )
     }
     step(0)
     clock = Clock.ending(end)
@@ -90,8 +112,9 @@ def build_tables(tickets: int = p.DEFAULT_TICKETS, seed: int = p.DEFAULT_SEED,
     }
     del events
     step(4)
-    tables["surveys"] = surveys_table(streams["surveys"], clock, draft, outcome, ticket_ids,
-                                      customers, roster)
+    tables["surveys"] = surveys_table(
+        streams["surveys"], clock, draft, outcome, ticket_ids, customers, roster
+    )
     step(5)
     tables["calls"] = calls_table(streams["calls"], clock, tickets, roster, customers)
     step(6)
@@ -112,9 +135,15 @@ def _latest_loads(store: Store) -> dict[str, tuple[str, str]]:
     return {row["table_name"]: (row["file_name"], row["content_hash"]) for row in log}
 
 
-def load_demo(store: Store, tickets: int = p.DEFAULT_TICKETS, seed: int = p.DEFAULT_SEED,
-              end: date = p.DEFAULT_END, *, replace: bool = False,
-              progress: Progress | None = None) -> dict[str, LoadSummary]:
+def load_demo(
+    store: Store,
+    tickets: int = p.DEFAULT_TICKETS,
+    seed: int = p.DEFAULT_SEED,
+    end: date = p.DEFAULT_END,
+    *,
+    replace: bool = False,
+    progress: Progress | None = None,
+) -> dict[str, LoadSummary]:
     """Generate the demo data set and upsert it into ``store``; one logged load per table.
 
     Loading the same demo twice changes nothing (every row unchanged). A store that holds
@@ -128,8 +157,8 @@ def load_demo(store: Store, tickets: int = p.DEFAULT_TICKETS, seed: int = p.DEFA
     ours = all(latest.get(name) == (DEMO_FILE_NAME, digest) for name in TABLES)
     if holds_data and not ours and not replace:
         raise InputError(
-            f"database {store.path} already holds other data; use a new --db file or --replace "
-            "to empty its tables first"
+            f"database {store.path} already holds other data (another demo or ingested files); "
+            "use a new --db file, or --replace to empty its tables first"
         )
     tables = build_tables(tickets, seed, end, progress)
     summaries: dict[str, LoadSummary] = {}
@@ -137,12 +166,14 @@ def load_demo(store: Store, tickets: int = p.DEFAULT_TICKETS, seed: int = p.DEFA
         if replace:
             for name in TABLES:
                 con.execute(f"DELETE FROM {quote_ident(name)}")
-        for index, (name, table) in enumerate(tables.items()):
+        for index, name in enumerate(list(tables)):
+            table = tables.pop(name)  # each table's memory is freed once DuckDB has it
             if progress is not None:
                 progress(len(_BUILD_STEPS) + index, STEP_COUNT, f"loading {name}")
             inserted, updated, unchanged = store.upsert(name, table)
-            summary = LoadSummary(name, table.num_rows, inserted, updated, unchanged,
-                                  file=DEMO_FILE_NAME)
+            summary = LoadSummary(
+                name, table.num_rows, inserted, updated, unchanged, file=DEMO_FILE_NAME
+            )
             store.log_load(store.next_load_id(), summary, digest)
             summaries[name] = summary
     if progress is not None:
@@ -150,9 +181,15 @@ def load_demo(store: Store, tickets: int = p.DEFAULT_TICKETS, seed: int = p.DEFA
     return summaries
 
 
-def generate(store: Store, tickets: int = p.DEFAULT_TICKETS, seed: int = p.DEFAULT_SEED,
-             end: date = p.DEFAULT_END, *, replace: bool = False,
-             progress: Progress | None = None) -> dict[str, int]:
+def generate(
+    store: Store,
+    tickets: int = p.DEFAULT_TICKETS,
+    seed: int = p.DEFAULT_SEED,
+    end: date = p.DEFAULT_END,
+    *,
+    replace: bool = False,
+    progress: Progress | None = None,
+) -> dict[str, int]:
     """Generate and load the demo data set; return the number of rows of each table.
 
     >>> from supportkpi.store import Store

@@ -34,8 +34,13 @@ class Roster:
         """Is each agent employed at ``at`` (and still ``horizon`` seconds later)?"""
         return (self.active_from[agent] <= at) & (at + horizon < self.active_to[agent])
 
-    def pick(self, rng: np.random.Generator, team: np.ndarray, at: np.ndarray,
-             exclude: np.ndarray | None = None) -> np.ndarray:
+    def pick(
+        self,
+        rng: np.random.Generator,
+        team: np.ndarray,
+        at: np.ndarray,
+        exclude: np.ndarray | None = None,
+    ) -> np.ndarray:
         """A uniformly chosen agent of each ``team`` employed at ``at`` (not ``exclude``)."""
         chosen = np.empty(len(team), np.int16)
         for code in range(len(p.TEAMS)):
@@ -52,8 +57,10 @@ class Roster:
                 chosen[todo[ok]] = candidate[ok]
                 todo = todo[~ok]
             # The first member of each team is employed through the whole window.
-            chosen[todo] = members[0] if exclude is None else np.where(
-                exclude[todo] == members[0], members[1], members[0]
+            chosen[todo] = (
+                members[0]
+                if exclude is None
+                else np.where(exclude[todo] == members[0], members[1], members[0])
             )
         return chosen
 
@@ -85,13 +92,13 @@ def make_roster(rng: np.random.Generator, clock: Clock) -> Roster:
     movable = np.setdiff1d(np.arange(n), np.concatenate([firsts, firsts + 1]))
     changing = rng.choice(movable, size=p.AGENT_JOINERS + p.AGENT_LEAVERS, replace=False)
     joiners, leavers = changing[: p.AGENT_JOINERS], changing[p.AGENT_JOINERS :]
-    active_from[joiners] = clock.start + rng.integers(60, window_days * 3 // 4, size=len(joiners)) * DAY
+    active_from[joiners] = (
+        clock.start + rng.integers(60, window_days * 3 // 4, size=len(joiners)) * DAY
+    )
     active_to[leavers] = clock.start + rng.integers(120, window_days - 30, size=len(leavers)) * DAY
     names = [
         f"{p.FIRST_NAMES[i % len(p.FIRST_NAMES)]} {p.LAST_NAMES[j]}"
-        for i, j in zip(
-            rng.permutation(n), rng.integers(0, len(p.LAST_NAMES), size=n), strict=True
-        )
+        for i, j in zip(rng.permutation(n), rng.integers(0, len(p.LAST_NAMES), size=n), strict=True)
     ]
     return Roster(ids("A", n, 3), names, team, cost, active_from, active_to)
 

@@ -21,18 +21,26 @@ from supportkpi.schema.tables import SURVEY_KINDS
 
 CSAT, NPS, CES, ASAT = (SURVEY_KINDS.index(k) for k in ("csat", "nps", "ces", "asat"))
 
-_COMMENTS = ("Took far too long.", "Had to explain everything twice.", "OK.",
-             "Quick and helpful!", "Very friendly agent, thanks.")
+_COMMENTS = (
+    "Took far too long.",
+    "Had to explain everything twice.",
+    "OK.",
+    "Quick and helpful!",
+    "Very friendly agent, thanks.",
+)
 
 
 def _scale(latent: np.ndarray, low: int, high: int) -> np.ndarray:
     return np.clip(np.round(latent), low, high).astype(np.float64)
 
 
-def _answers(rng: np.random.Generator, clock: Clock, sent: np.ndarray, share: float,
-             median_s: float) -> tuple[np.ndarray, np.ndarray]:
+def _answers(
+    rng: np.random.Generator, clock: Clock, sent: np.ndarray, share: float, median_s: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Which invitations are answered (before the export) and when."""
-    responded = sent + np.maximum(rng.lognormal(np.log(median_s), 1.0, len(sent)), 30).astype(np.int64)
+    responded = sent + np.maximum(rng.lognormal(np.log(median_s), 1.0, len(sent)), 30).astype(
+        np.int64
+    )
     answered = (rng.random(len(sent)) < share) & (responded < clock.end)
     return answered, responded
 
@@ -43,20 +51,43 @@ class _Batch:
     def __init__(self) -> None:
         self.parts: list[dict[str, np.ndarray]] = []
 
-    def add(self, kind: int, sent: np.ndarray, answered: np.ndarray, responded: np.ndarray,
-            score: np.ndarray, ticket: np.ndarray, customer: np.ndarray, agent: np.ndarray,
-            comment: np.ndarray) -> None:
+    def add(
+        self,
+        kind: int,
+        sent: np.ndarray,
+        answered: np.ndarray,
+        responded: np.ndarray,
+        score: np.ndarray,
+        ticket: np.ndarray,
+        customer: np.ndarray,
+        agent: np.ndarray,
+        comment: np.ndarray,
+    ) -> None:
         order = np.argsort(sent, kind="stable")
-        self.parts.append({
-            "kind": np.full(len(sent), kind, np.int8), "sent": sent[order], "answered": answered[order],
-            "responded": responded[order], "score": score[order], "ticket": ticket[order],
-            "customer": customer[order], "agent": agent[order], "comment": comment[order],
-        })
+        self.parts.append(
+            {
+                "kind": np.full(len(sent), kind, np.int8),
+                "sent": sent[order],
+                "answered": answered[order],
+                "responded": responded[order],
+                "score": score[order],
+                "ticket": ticket[order],
+                "customer": customer[order],
+                "agent": agent[order],
+                "comment": comment[order],
+            }
+        )
 
 
-def surveys_table(rng: np.random.Generator, clock: Clock, draft: TicketDraft,
-                  outcome: TicketOutcome, ticket_ids: pa.Array, customers: Customers,
-                  roster: Roster) -> pa.Table:
+def surveys_table(
+    rng: np.random.Generator,
+    clock: Clock,
+    draft: TicketDraft,
+    outcome: TicketOutcome,
+    ticket_ids: pa.Array,
+    customers: Customers,
+    roster: Roster,
+) -> pa.Table:
     """All surveys; unanswered invitations have a null score."""
     batch = _Batch()
     solved = np.flatnonzero(outcome.solved_at != NEVER)
@@ -68,17 +99,40 @@ def surveys_table(rng: np.random.Generator, clock: Clock, draft: TicketDraft,
     csat_t, sent = csat_t[keep], sent[keep]
     answered, responded = _answers(rng, clock, sent, p.CSAT_ANSWER_SHARE, 3 * HOUR)
     has_response = outcome.first_response[csat_t] != NEVER
-    wait_h = np.where(has_response, outcome.first_response[csat_t] - outcome.first_customer[csat_t], 0) / HOUR
+    wait_h = (
+        np.where(has_response, outcome.first_response[csat_t] - outcome.first_customer[csat_t], 0)
+        / HOUR
+    )
     resolution_d = (outcome.solved_at[csat_t] - draft.created[csat_t]) / DAY
-    latent = (4.6 - 0.35 * np.log1p(wait_h) - 0.35 * np.log1p(resolution_d)
-              - 0.7 * outcome.reopens[csat_t] - 1.0 * outcome.angry[csat_t]
-              + rng.normal(0.0, 0.8, len(csat_t)))
+    latent = (
+        4.6
+        - 0.35 * np.log1p(wait_h)
+        - 0.35 * np.log1p(resolution_d)
+        - 0.7 * outcome.reopens[csat_t]
+        - 1.0 * outcome.angry[csat_t]
+        + rng.normal(0.0, 0.8, len(csat_t))
+    )
     score = _scale(latent, 1, 5)
-    comment = np.where(answered & (rng.random(len(csat_t)) < 0.2),
-                       np.where(score <= 2, rng.integers(0, 2, len(csat_t)),
-                                np.where(score >= 4, rng.integers(3, 5, len(csat_t)), 2)), -1)
-    batch.add(CSAT, sent, answered, responded, score, csat_t, draft.customer[csat_t],
-              outcome.assignee[csat_t], comment)
+    comment = np.where(
+        answered & (rng.random(len(csat_t)) < 0.2),
+        np.where(
+            score <= 2,
+            rng.integers(0, 2, len(csat_t)),
+            np.where(score >= 4, rng.integers(3, 5, len(csat_t)), 2),
+        ),
+        -1,
+    )
+    batch.add(
+        CSAT,
+        sent,
+        answered,
+        responded,
+        score,
+        csat_t,
+        draft.customer[csat_t],
+        outcome.assignee[csat_t],
+        comment,
+    )
 
     # CES (1-5, higher = harder): effort grows with messages, reopens and escalations.
     ces_t = solved[rng.random(len(solved)) < p.CES_SENT_SHARE]
@@ -86,19 +140,39 @@ def surveys_table(rng: np.random.Generator, clock: Clock, draft: TicketDraft,
     keep = sent < clock.end
     ces_t, sent = ces_t[keep], sent[keep]
     answered, responded = _answers(rng, clock, sent, p.CES_ANSWER_SHARE, 5 * HOUR)
-    latent = (1.4 + 0.35 * (outcome.public_messages[ces_t] - 2) + 0.8 * outcome.reopens[ces_t]
-              + 0.6 * outcome.escalated[ces_t] + rng.normal(0.0, 0.7, len(ces_t)))
+    latent = (
+        1.4
+        + 0.35 * (outcome.public_messages[ces_t] - 2)
+        + 0.8 * outcome.reopens[ces_t]
+        + 0.6 * outcome.escalated[ces_t]
+        + rng.normal(0.0, 0.7, len(ces_t))
+    )
     none = np.full(len(ces_t), -1)
-    batch.add(CES, sent, answered, responded, _scale(latent, 1, 5), ces_t,
-              draft.customer[ces_t], outcome.assignee[ces_t], none)
+    batch.add(
+        CES,
+        sent,
+        answered,
+        responded,
+        _scale(latent, 1, 5),
+        ces_t,
+        draft.customer[ces_t],
+        outcome.assignee[ces_t],
+        none,
+    )
 
     _nps(rng, clock, draft, outcome, customers, batch)
     _asat(rng, clock, roster, batch)
     return _table(batch, ticket_ids, customers, roster)
 
 
-def _nps(rng: np.random.Generator, clock: Clock, draft: TicketDraft, outcome: TicketOutcome,
-         customers: Customers, batch: _Batch) -> None:
+def _nps(
+    rng: np.random.Generator,
+    clock: Clock,
+    draft: TicketDraft,
+    outcome: TicketOutcome,
+    customers: Customers,
+    batch: _Batch,
+) -> None:
     """NPS (0-10) to a random share of the customers each quarter."""
     known = draft.customer >= 0
     bad = (outcome.reopens > 0) | outcome.angry | outcome.escalated
@@ -108,12 +182,19 @@ def _nps(rng: np.random.Generator, clock: Clock, draft: TicketDraft, outcome: Ti
     quarter = clock.start
     while quarter < clock.end:
         sent_base = quarter + rng.integers(0, 20 * DAY, size=len(customers))
-        chosen = customers.alive(everyone, sent_base) & (rng.random(len(customers)) < p.NPS_QUARTERLY_SHARE)
+        chosen = customers.alive(everyone, sent_base) & (
+            rng.random(len(customers)) < p.NPS_QUARTERLY_SHARE
+        )
         chosen &= sent_base < clock.end
         c = everyone[chosen]
         sent = sent_base[chosen]
         answered, responded = _answers(rng, clock, sent, p.NPS_ANSWER_SHARE, DAY)
-        latent = 8.2 + segment_bonus[c] - 1.2 * np.minimum(bad_tickets[c], 3) + rng.normal(0, 2.0, len(c))
+        latent = (
+            8.2
+            + segment_bonus[c]
+            - 1.2 * np.minimum(bad_tickets[c], 3)
+            + rng.normal(0, 2.0, len(c))
+        )
         none = np.full(len(c), -1)
         batch.add(NPS, sent, answered, responded, _scale(latent, 0, 10), none, c, none, none)
         quarter += 91 * DAY
@@ -161,5 +242,3 @@ def _table(batch: _Batch, ticket_ids: pa.Array, customers: Customers, roster: Ro
             "comment": pick(_COMMENTS, np.where(answered, joined("comment"), -1)),
         },
     )
-
-

@@ -53,5 +53,14 @@ def draft_tickets(
     priority = categorical(rng, np.asarray(p.PRIORITY_SHARE)[segment])
     agent = roster.pick(rng, team, created)
     agent_created = rng.random(count) < np.asarray(p.CHANNEL_AGENT_CREATED)[channel]
-    return TicketDraft(created, channel, topic.astype(np.int8), team, priority, customer,
-                       segment, agent, agent_created)
+    return TicketDraft(
+        created,
+        channel,
+        topic.astype(np.int8),
+        team,
+        priority,
+        customer,
+        segment,
+        agent,
+        agent_created,
+    )

@@ -70,26 +70,34 @@ def _metrics_for(frame: ir.Table, sel: Selector) -> dict[str, Any]:
     raise UnsupportedError(f"aggregation {agg} is not handled here")
 
 
-def aggregate_frame(parts: Sequence[ir.Table], keys: list[str], query: KpiQuery, sel: Selector) -> ir.Table:
+def aggregate_frame(
+    parts: Sequence[ir.Table], keys: list[str], query: KpiQuery, sel: Selector
+) -> ir.Table:
     """Aggregate simple, ratio and quotient metrics per period and dimension."""
     if query.grain:
         parts = [with_period(p, query.tz, query.grain) for p in parts]
         keys = ["period", *keys]
     if sel.metric.aggregation is Aggregation.QUOTIENT:
         num, den = parts
-        a = num.group_by(keys).aggregate(_a=num.x.sum(), n=num.x.count()) if keys else num.aggregate(_a=num.x.sum(), n=num.x.count())
+        a = (
+            num.group_by(keys).aggregate(_a=num.x.sum(), n=num.x.count())
+            if keys
+            else num.aggregate(_a=num.x.sum(), n=num.x.count())
+        )
         b = den.group_by(keys).aggregate(_b=den.x.sum()) if keys else den.aggregate(_b=den.x.sum())
         if keys:
             joined = a.outer_join(b, keys)
             joined = joined.select(
                 *[ibis.coalesce(joined[k], joined[f"{k}_right"]).name(k) for k in keys],
-                "_a", "_b", "n",
+                "_a",
+                "_b",
+                "n",
             )
         else:
             joined = a.cross_join(b)
-        return joined.mutate(
-            value=joined._a / joined._b.nullif(0), n=joined.n.fill_null(0)
-        ).drop("_a", "_b")
+        return joined.mutate(value=joined._a / joined._b.nullif(0), n=joined.n.fill_null(0)).drop(
+            "_a", "_b"
+        )
     (frame,) = parts
     measures = _metrics_for(frame, sel)
     if keys:
@@ -97,17 +105,25 @@ def aggregate_frame(parts: Sequence[ir.Table], keys: list[str], query: KpiQuery,
     return frame.aggregate(**measures)
 
 
-def _data_bounds(backend: Backend, frame: ir.Table, columns: Sequence[str]) -> tuple[int, int] | None:
+def _data_bounds(
+    backend: Backend, frame: ir.Table, columns: Sequence[str]
+) -> tuple[int, int] | None:
     """The first instant of ``columns[0]`` and the last instant of any of ``columns``."""
     last = {f"hi{i}": frame[c].max() for i, c in enumerate(columns)}
     row = backend.execute(frame.aggregate(lo=frame[columns[0]].min(), **last))
     if row.empty or row["lo"].isna().iloc[0]:
         return None
-    return int(row["lo"].iloc[0]), int(max(row[k].iloc[0] for k in last if not row[k].isna().iloc[0]))
+    return int(row["lo"].iloc[0]), int(
+        max(row[k].iloc[0] for k in last if not row[k].isna().iloc[0])
+    )
 
 
 def bucket_ends(
-    backend: Backend, frame: ir.Table, query: KpiQuery, lo: int | None, hi: int | None,
+    backend: Backend,
+    frame: ir.Table,
+    query: KpiQuery,
+    lo: int | None,
+    hi: int | None,
     columns: Sequence[str],
 ) -> tuple[list[tuple[int, int]], int | None]:
     """``[(period key, end instant)]`` of the buckets of the range, and the range start.
@@ -140,7 +156,12 @@ def _ends_memtable(ends: list[tuple[int, int]]) -> ir.Table:
 
 
 def cumulative_frame(
-    backend: Backend, frame: ir.Table, keys: list[str], query: KpiQuery, lo: int | None, hi: int | None
+    backend: Backend,
+    frame: ir.Table,
+    keys: list[str],
+    query: KpiQuery,
+    lo: int | None,
+    hi: int | None,
 ) -> ir.Table:
     """Point-in-time levels (the backlog): sum of ``delta`` over ``at < bucket end``."""
     ends, lo = bucket_ends(backend, frame, query, lo, hi, ["at"])
@@ -173,13 +194,20 @@ def cumulative_frame(
 
 
 def _band(age_s: ir.NumericValue) -> ir.StringValue:
-    cases = [(age_s < AGE_BANDS[i + 1][1] * 86400, AGE_BANDS[i][0]) for i in range(len(AGE_BANDS) - 1)]
+    cases = [
+        (age_s < AGE_BANDS[i + 1][1] * 86400, AGE_BANDS[i][0]) for i in range(len(AGE_BANDS) - 1)
+    ]
     return ibis.cases(*cases, else_=AGE_BANDS[-1][0])
 
 
 def open_intervals_frame(
-    backend: Backend, frame: ir.Table, keys: list[str], query: KpiQuery,
-    lo: int | None, hi: int | None, sel: Selector,
+    backend: Backend,
+    frame: ir.Table,
+    keys: list[str],
+    query: KpiQuery,
+    lo: int | None,
+    hi: int | None,
+    sel: Selector,
 ) -> ir.Table:
     """At each bucket end, the open rows and their age; bands by default, or a statistic."""
     ends, _ = bucket_ends(backend, frame, query, lo, hi, ["open_at", "close_at"])

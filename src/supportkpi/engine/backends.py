@@ -8,6 +8,7 @@ which engine runs it.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,7 @@ class Backend:
 
 
 @ibis.udf.scalar.builtin(name="epoch_us")
-def _duckdb_epoch_us(ts: dt.Timestamp(timezone="UTC")) -> dt.int64:  # type: ignore[valid-type,empty-body]
+def _duckdb_epoch_us(ts: dt.Timestamp(timezone="UTC")) -> dt.int64:  # type: ignore[valid-type]
     """DuckDB's own microseconds since the epoch of a TIMESTAMPTZ."""
 
 
@@ -80,7 +81,10 @@ class DuckDBBackend(Backend):
             con = ibis.duckdb.connect(str(path), read_only=True)
             self._parquet_dir = None
         else:
-            raise InputError(f"source {source} does not exist (expected a .duckdb file or a folder of <table>.parquet files)")
+            raise InputError(
+                f"source {source} does not exist "
+                "(expected a .duckdb file or a folder of <table>.parquet files)"
+            )
         super().__init__(con, source)
 
     def _open_table(self, name: str) -> ir.Table:
@@ -89,7 +93,9 @@ class DuckDBBackend(Backend):
         try:
             return self.con.table(name)
         except Exception as exc:  # missing table in an old or foreign file
-            raise InputError(f"{self.source} has no table {name!r}; is it a supportkpi store?") from exc
+            raise InputError(
+                f"{self.source} has no table {name!r}; is it a supportkpi store?"
+            ) from exc
 
     def close(self) -> None:
         super().close()
@@ -113,14 +119,22 @@ def spark_session() -> Any:
         try:
             from pyspark.sql import SparkSession
         except ImportError:
-            raise UnsupportedError("the pyspark engine needs `pip install supportkpi[spark]` and Java 17") from None
+            raise UnsupportedError(
+                "the pyspark engine needs `pip install supportkpi[spark]` and Java 17"
+            ) from None
+        # Python workers must run this interpreter (with pandas and pyarrow), not `python3`.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
         builder = SparkSession.builder.appName("supportkpi")
         if not os.environ.get("SPARK_REMOTE"):
             builder = (
                 builder.master(os.environ.get("SUPPORTKPI_SPARK_MASTER", "local[2]"))
                 .config("spark.ui.enabled", "false")
                 .config("spark.ui.showConsoleProgress", "false")
-                .config("spark.sql.shuffle.partitions", os.environ.get("SUPPORTKPI_SPARK_PARTITIONS", "4"))
+                .config(
+                    "spark.sql.shuffle.partitions",
+                    os.environ.get("SUPPORTKPI_SPARK_PARTITIONS", "4"),
+                )
                 .config("spark.driver.memory", os.environ.get("SUPPORTKPI_SPARK_MEMORY", "2g"))
                 .config("spark.sql.session.timeZone", "UTC")
             )

@@ -33,7 +33,9 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InputError(f"unknown timezone {name!r}; use an IANA name like 'Europe/Berlin'") from None
+        raise InputError(
+            f"unknown timezone {name!r}; use an IANA name like 'Europe/Berlin'"
+        ) from None
 
 
 def day_number(d: date) -> int:
@@ -82,7 +84,9 @@ def local_midnight_epoch(d: date, tz: ZoneInfo) -> int:
     return epoch
 
 
-def range_bounds(start: date | None, end: date | None, tz_name: str) -> tuple[int | None, int | None]:
+def range_bounds(
+    start: date | None, end: date | None, tz_name: str
+) -> tuple[int | None, int | None]:
     """Half-open local-date range ``[start, end)`` as epoch seconds."""
     tz = zone(tz_name)
     lo = local_midnight_epoch(start, tz) if start else None
@@ -105,14 +109,13 @@ def bucket_table(tz_name: str, grain: str) -> pd.DataFrame:
     last = date(LAST_YEAR, 12, 31)
     # Local midnights are monotonic in epoch seconds; walk them once.
     local = first - timedelta(days=2)
-    midnight = local_midnight_epoch(local, tz)
     for utc_day in range(day_number(first), day_number(last) + 1):
         day_end = (utc_day + 1) * 86400
         # Advance to the last local midnight not after the start of this UTC day.
         while True:
             nxt = local_midnight_epoch(local + timedelta(days=1), tz)
             if nxt <= utc_day * 86400:
-                local, midnight = local + timedelta(days=1), nxt
+                local = local + timedelta(days=1)
             else:
                 break
         before = day_number(bucket_start(local, grain))

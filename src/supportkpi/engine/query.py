@@ -83,13 +83,17 @@ class KpiQuery:
         if not self.metrics:
             raise InputError("name at least one metric; run `supportkpi metrics` for the list")
         if self.grain is not None and self.grain not in periods.GRAINS:
-            raise InputError(f"unknown grain {self.grain!r}; use one of {', '.join(periods.GRAINS)}")
+            raise InputError(
+                f"unknown grain {self.grain!r}; use one of {', '.join(periods.GRAINS)}"
+            )
         if self.cohort not in ("event", "created"):
             raise InputError(f"unknown cohort {self.cohort!r}; use 'event' or 'created'")
         periods.zone(self.tz)
         for dim in (*self.by, *self.where):
             if dim not in KNOWN_DIMENSIONS:
-                raise InputError(f"unknown dimension {dim!r}; use one of {', '.join(KNOWN_DIMENSIONS[:-1])}")
+                raise InputError(
+                    f"unknown dimension {dim!r}; use one of {', '.join(KNOWN_DIMENSIONS[:-1])}"
+                )
         if len(set(self.by)) != len(self.by):
             raise InputError("a dimension is repeated in 'by'")
         if self.business_hours:
@@ -122,10 +126,27 @@ def run_kpi(backend: Backend, query: KpiQuery) -> pd.DataFrame:
     lo, hi = periods.range_bounds(query.start, query.end, query.tz)
     ctx = MetricContext(backend=backend, options=query.options, cohort=query.cohort, range_end=hi)
     frames = [_run_one(backend, ctx, sel, query, lo, hi) for sel in selectors]
-    extra = ["age_band"] if any("age_band" in f.columns for f in frames) and "age_band" not in query.by else []
-    columns = ["metric", "value", "n", *(["period"] if query.grain else []), *query.by, *extra, "ci_low", "ci_high"]
+    extra = (
+        ["age_band"]
+        if any("age_band" in f.columns for f in frames) and "age_band" not in query.by
+        else []
+    )
+    columns = [
+        "metric",
+        "value",
+        "n",
+        *(["period"] if query.grain else []),
+        *query.by,
+        *extra,
+        "ci_low",
+        "ci_high",
+    ]
     frames = [f.dropna(axis=1, how="all") if len(f) else f for f in frames]
-    out = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else pd.DataFrame(columns=columns)
+    out = (
+        pd.concat([f for f in frames if len(f)], ignore_index=True)
+        if any(len(f) for f in frames)
+        else pd.DataFrame(columns=columns)
+    )
     for col in columns:
         if col not in out.columns:
             out[col] = None
@@ -139,7 +160,12 @@ def _filtered(frame: ir.Table, where: Mapping[str, Sequence[str]]) -> ir.Table:
 
 
 def _run_one(
-    backend: Backend, ctx: MetricContext, sel: Selector, query: KpiQuery, lo: int | None, hi: int | None
+    backend: Backend,
+    ctx: MetricContext,
+    sel: Selector,
+    query: KpiQuery,
+    lo: int | None,
+    hi: int | None,
 ) -> pd.DataFrame:
     metric = sel.metric
     built = metric.build(ctx)
@@ -147,7 +173,9 @@ def _run_one(
     if metric.aggregation is Aggregation.CUMULATIVE:
         expr = cumulative_frame(backend, _filtered(built, query.where), keys, query, lo, hi)
     elif metric.aggregation is Aggregation.OPEN_INTERVALS:
-        expr = open_intervals_frame(backend, _filtered(built, query.where), keys, query, lo, hi, sel)
+        expr = open_intervals_frame(
+            backend, _filtered(built, query.where), keys, query, lo, hi, sel
+        )
     else:
         parts = built if isinstance(built, tuple) else (built,)
         parts = tuple(_in_range(_filtered(p, query.where), lo, hi) for p in parts)
@@ -177,7 +205,7 @@ def _finish(result: pd.DataFrame, sel: Selector, query: KpiQuery) -> pd.DataFram
         result["period"] = [periods.from_day_number(int(k)).isoformat() for k in result["period"]]
     if sel.metric.aggregation is Aggregation.RATIO:
         bounds = [
-            wilson_interval(int(round(num)), int(n)) if n else (None, None)
+            wilson_interval(round(num), int(n)) if n else (None, None)
             for num, n in zip(result["_num"].fillna(0), result["n"], strict=True)
         ]
         result["ci_low"] = [b[0] for b in bounds]

@@ -25,7 +25,8 @@ def event_id_sql(rows_sql: str, v: dict[str, str], keyed_by_activity: bool) -> s
     """Wrap ``rows_sql`` (valid rows, typed columns named by ``v``) to fill missing event ids.
 
     ``v`` maps canonical column names to the SQL names of their typed values; ``rows_sql``
-    must also select ``_row`` and ``_act_text`` (the source activity name).
+    must also select ``_row``, ``_act_text`` (the source activity name) and ``_bad_rule``
+    (NULL for a valid row). Only valid rows are numbered and keyed.
     """
     parts = [f"CAST(epoch_us({v['at']}) AS VARCHAR)"]
     parts += [v[name] for name in _WHO_WHEN]
@@ -33,8 +34,10 @@ def event_id_sql(rows_sql: str, v: dict[str, str], keyed_by_activity: bool) -> s
     identity = [f"coalesce(CAST({p} AS VARCHAR), chr(0))" for p in parts]
     # chr(31) (unit separator) between fields and chr(0) for NULL keep ('a', NULL) and
     # (NULL, 'a') apart, which concat_ws alone would not.
-    occurrence = f"row_number() OVER (PARTITION BY {', '.join(identity)} ORDER BY _row)"
+    partition = ", ".join(["_bad_rule IS NULL", *identity])
+    occurrence = f"row_number() OVER (PARTITION BY {partition} ORDER BY _row)"
     digest = f"md5(concat_ws(chr(31), {', '.join(identity)}, CAST(_occ AS VARCHAR)))"
     event_id = v["event_id"]
-    return f"""SELECT * EXCLUDE (_occ) REPLACE (coalesce({event_id}, {digest}) AS {event_id})
+    keyed = f"CASE WHEN _bad_rule IS NULL THEN coalesce({event_id}, {digest}) END"
+    return f"""SELECT * EXCLUDE (_occ) REPLACE ({keyed} AS {event_id})
         FROM (SELECT *, {occurrence} AS _occ FROM ({rows_sql}))"""

@@ -20,8 +20,8 @@ from supportkpi.ingest.casts import CastOptions
 from supportkpi.ingest.mapping import Mapping, load_mapping
 from supportkpi.ingest.plan import plan_load
 from supportkpi.ingest.readers import ROW, detect_format, read_raw
-from supportkpi.ingest.validate import drop_work_tables, time_travel_count, validate
-from supportkpi.schema import get_table
+from supportkpi.ingest.validate import Validated, drop_work_tables, time_travel_count, validate
+from supportkpi.schema import Table, get_table
 from supportkpi.store import LOAD_LOG, QUARANTINE, LoadSummary, Store, file_hash
 from supportkpi.store.derive import derive_tickets, replace_derived, unknown_ticket_events
 
@@ -47,30 +47,9 @@ def ingest_file(
     """
     spec = get_table(table)
     resolved = load_mapping(mapping, spec)
-    source = Path(path)
-    label = source.name
-    fmt = detect_format(source, format or resolved.format)
     notify = progress or (lambda _stage: None)
-    raw = read_raw(source, fmt, resolved.delimiter, resolved.encoding, resolved.null_values)
-    notify("read")
-    file_columns = [c for c in raw.table.column_names if c != ROW]
-    plan = plan_load(spec, resolved, file_columns, label)
-    options = CastOptions(resolved.timezone, resolved.date_format, resolved.durations)
-    summary = LoadSummary(table=spec.name, rows_in=raw.rows_in, file=str(path))
-    summary.warnings.extend(plan.warnings)
-    con = store.con
-    try:
-        checked = validate(con, raw, plan, options, label)
-        notify("validated")
-        travelled = time_travel_count(con, plan)
-    finally:
-        drop_work_tables(con)
-    if travelled:
-        summary.warnings.append(
-            f"{travelled} tickets answered, solved or closed before they were created "
-            "(time travel); stored, and left out of duration statistics"
-        )
-    content_hash = file_hash(source)
+    summary, checked = _read_and_validate(store, spec, resolved, Path(path), format, notify)
+    content_hash = file_hash(path)
     good, rejects = checked.good, checked.rejects
     with store.transaction():
         load_id = store.next_load_id()
@@ -86,11 +65,39 @@ def ingest_file(
         if spec.name == "ticket_events" and good.num_rows:
             summary.warnings.extend(_derive(store, good.column("ticket_id"), resolved))
         if not summary.reconciles:
-            raise RuntimeError(f"{label}: load does not reconcile: {summary}")  # a bug
+            raise RuntimeError(f"load does not reconcile: {summary}")  # a bug, not bad input
         store.log_load(load_id, summary, content_hash)
         notify("written")
     notify("committed")
     return summary
+
+
+def _read_and_validate(
+    store: Store, spec: Table, mapping: Mapping, source: Path, fmt: str | None, notify: Progress
+) -> tuple[LoadSummary, Validated]:
+    """Read and validate one file, outside any transaction; the raw table dies here."""
+    label = source.name
+    resolved_format = detect_format(source, fmt or mapping.format)
+    raw = read_raw(
+        source, resolved_format, mapping.delimiter, mapping.encoding, mapping.null_values
+    )
+    notify("read")
+    plan = plan_load(spec, mapping, [c for c in raw.table.column_names if c != ROW], label)
+    options = CastOptions(mapping.timezone, mapping.date_format, mapping.durations)
+    summary = LoadSummary(table=spec.name, rows_in=raw.rows_in, file=str(source))
+    summary.warnings.extend(raw.warnings + plan.warnings)
+    try:
+        checked = validate(store.con, raw, plan, options, label)
+        notify("validated")
+        travelled = time_travel_count(store.con, plan)
+    finally:
+        drop_work_tables(store.con)
+    if travelled:
+        summary.warnings.append(
+            f"{travelled} tickets answered, solved or closed before they were created "
+            "(time travel); stored, and left out of duration statistics"
+        )
+    return summary, checked
 
 
 def ingest_files(

@@ -9,7 +9,7 @@ object) do not stop the load: they come back in ``RawFile.malformed`` for the qu
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,7 @@ class RawFile:
 
     table: pa.Table
     malformed: pa.Table  # row_number, value, message
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def rows_in(self) -> int:
@@ -97,12 +98,8 @@ def read_raw(
 
 
 def _read_csv(path: Path, sep: str, encoding: str, null_values: tuple[str, ...]) -> RawFile:
-    names = _csv_header(path, sep, encoding)
-    seen: set[str] = set()
-    for name in names:
-        if name in seen:
-            raise InputError(f"{path.name}: column {name!r} appears twice in the header")
-        seen.add(name)
+    header = _csv_header(path, sep, encoding)
+    names, warnings = _unique_names(header)
     convert = pacsv.ConvertOptions(
         column_types={name: pa.string() for name in names},
         null_values=list(null_values),
@@ -120,14 +117,21 @@ def _read_csv(path: Path, sep: str, encoding: str, null_values: tuple[str, ...])
 
         table = pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(use_threads=use_threads, encoding=encoding),
+            read_options=pacsv.ReadOptions(
+                use_threads=use_threads,
+                encoding=encoding,
+                # renamed columns: give the names, skip the header record
+                column_names=names if names != header else None,
+                skip_rows=1 if names != header else 0,
+            ),
             parse_options=pacsv.ParseOptions(
                 delimiter=sep, newlines_in_values=True, invalid_row_handler=on_invalid
             ),
             convert_options=convert,
         )
         if not bad:
-            return RawFile(_numbered(table, np.arange(1, table.num_rows + 1)), _malformed([]))
+            rows = np.arange(1, table.num_rows + 1)
+            return RawFile(_numbered(table, rows), _malformed([]), warnings)
         if all(number is not None for number, *_ in bad):
             break
     bad_rows = np.array([number - 1 for number, *_ in bad if number is not None], dtype=np.int64)
@@ -138,7 +142,24 @@ def _read_csv(path: Path, sep: str, encoding: str, null_values: tuple[str, ...])
         for number, text, expected, actual in bad
         if number is not None
     ]
-    return RawFile(_numbered(table, good_rows), _malformed(malformed))
+    return RawFile(_numbered(table, good_rows), _malformed(malformed), warnings)
+
+
+def _unique_names(header: list[str]) -> tuple[list[str], list[str]]:
+    """Name blank header cells ``column<N>`` and repeats ``<name>.<N>`` (N: 1-based position)."""
+    names: list[str] = []
+    warnings = []
+    for position, name in enumerate(header, start=1):
+        if not name.strip():
+            names.append(f"column{position}")
+        elif name in names:
+            names.append(f"{name}.{position}")
+            warnings.append(
+                f"column {name!r} appears twice; column {position} read as {names[-1]!r}"
+            )
+        else:
+            names.append(name)
+    return names, warnings
 
 
 def _csv_header(path: Path, sep: str, encoding: str) -> list[str]:
@@ -155,14 +176,7 @@ def _csv_header(path: Path, sep: str, encoding: str) -> list[str]:
     except pa.ArrowInvalid as exc:
         if "Empty CSV file" in str(exc):
             raise InputError(f"{path.name}: the file is empty (no header row)") from None
-        # A first block whose types cannot be inferred still has a readable header line.
-        with pacsv.open_csv(
-            path,
-            read_options=pacsv.ReadOptions(encoding=encoding, block_size=1 << 16),
-            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(include_columns=[]),
-        ) as reader:
-            return list(reader.schema.names)
+        raise
 
 
 def _read_jsonl(path: Path, null_values: tuple[str, ...]) -> RawFile:

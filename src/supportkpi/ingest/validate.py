@@ -32,7 +32,7 @@ from supportkpi.ingest.readers import ROW, RawFile
 from supportkpi.store import quote_ident
 
 RAW, LOOKUP, DEFAULT = "_ingest_raw", "_ingest_activities", "_ingest_activity_default"
-WORK, REASONS = "_ingest_work", "_ingest_reasons"
+WORK, DUPS, REASONS = "_ingest_work", "_ingest_dups", "_ingest_reasons"
 
 
 @dataclass
@@ -61,6 +61,7 @@ def validate(
     try:
         params = Params()
         con.execute(_work_sql(plan, options, params), params.values)
+        con.execute(_dups_sql(plan))
         good = con.execute(_good_sql(plan)).to_arrow_table()
         params = Params()
         file_param = params.add(label)
@@ -74,8 +75,9 @@ def validate(
 
 
 def drop_work_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop the temporary table of the last validation."""
-    con.execute(f"DROP TABLE IF EXISTS {WORK}")
+    """Drop the temporary tables of the last validation."""
+    for name in (WORK, DUPS):
+        con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def time_travel_count(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> int:
@@ -84,12 +86,22 @@ def time_travel_count(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> int:
         return 0
     v = _value_names(plan)
     later = ("first_response_at", "solved_at", "closed_at")
-    cond = " OR ".join(f"{v[name]} < {v['created_at']}" for name in later)
-    row = con.execute(f"SELECT count(*) FROM {WORK} WHERE {_KEPT} AND ({cond})").fetchone()
+    cond = " OR ".join(f"w.{v[name]} < w.{v['created_at']}" for name in later)
+    row = con.execute(f"SELECT count(*) {_kept(plan)} AND ({cond})").fetchone()
     return int(row[0]) if row else 0
 
 
-_KEPT = "_bad_rule IS NULL AND _dup_rank = 1"
+def _kept(plan: LoadPlan) -> str:
+    """FROM and WHERE of the rows to store: valid, and the first of their key in the file."""
+    return (
+        f"FROM {WORK} w LEFT JOIN {DUPS} d ON {_key_match(plan)} "
+        "WHERE w._bad_rule IS NULL AND (d._first_row IS NULL OR d._first_row = w._row)"
+    )
+
+
+def _key_match(plan: LoadPlan) -> str:
+    v = _value_names(plan)
+    return " AND ".join(f"w.{v[k]} IS NOT DISTINCT FROM d.{v[k]}" for k in plan.table.key)
 
 
 def _value_names(plan: LoadPlan) -> dict[str, str]:
@@ -142,13 +154,19 @@ def _work_sql(plan: LoadPlan, options: CastOptions, params: Params) -> str:
     v = _value_names(plan)
     if plan.table.hashed_key:
         checked = event_id_sql(checked, v, keyed_by_activity=activity is not None)
-    # Keys are compared among valid rows only: a rejected row never shadows a later good one.
-    keys = ", ".join(["_bad_rule IS NULL", *(v[k] for k in plan.table.key)])
-    return f"""CREATE OR REPLACE TEMP TABLE {WORK} AS
-        SELECT * EXCLUDE (_act_text),
-            row_number() OVER (PARTITION BY {keys} ORDER BY _row) AS _dup_rank,
-            min(_row) OVER (PARTITION BY {keys}) AS _first_row
-        FROM ({checked})"""
+    return f"CREATE OR REPLACE TEMP TABLE {WORK} AS SELECT * EXCLUDE (_act_text) FROM ({checked})"
+
+
+def _dups_sql(plan: LoadPlan) -> str:
+    """Keys seen more than once among valid rows (a rejected row never shadows a good one).
+
+    An aggregate, not a window over the wide work table: files rarely repeat keys, so this
+    is usually empty and cheap.
+    """
+    keys = ", ".join(_value_names(plan)[k] for k in plan.table.key)
+    return f"""CREATE OR REPLACE TEMP TABLE {DUPS} AS
+        SELECT {keys}, min(_row) AS _first_row FROM {WORK}
+        WHERE _bad_rule IS NULL GROUP BY ALL HAVING count(*) > 1"""
 
 
 def _text_sql(plan: ColumnPlan, load: LoadPlan, params: Params) -> str:
@@ -190,10 +208,10 @@ def _text_sql(plan: ColumnPlan, load: LoadPlan, params: Params) -> str:
 
 
 def _good_sql(plan: LoadPlan) -> str:
-    cols = [f"v{i} AS {quote_ident(p.column.name)}" for i, p in enumerate(plan.columns)]
+    cols = [f"w.v{i} AS {quote_ident(p.column.name)}" for i, p in enumerate(plan.columns)]
     if "derived" in plan.table.column_names:
         cols.append("FALSE AS derived")
-    return f"SELECT {', '.join(cols)} FROM {WORK} WHERE {_KEPT}"
+    return f"SELECT {', '.join(cols)} {_kept(plan)}"
 
 
 def _rejects_sql(plan: LoadPlan, file_param: str) -> str:
@@ -201,26 +219,27 @@ def _rejects_sql(plan: LoadPlan, file_param: str) -> str:
     key_cols = ", ".join(plan.table.key)
     key_value = (
         "concat_ws(' | ', "
-        + ", ".join(f"coalesce(CAST({v[k]} AS VARCHAR), '')" for k in plan.table.key)
+        + ", ".join(f"coalesce(CAST(w.{v[k]} AS VARCHAR), '')" for k in plan.table.key)
         + ")"
     )
 
     def message(label: str, value: str, text: str) -> str:
         shown = f"CASE WHEN {value} IS NULL THEN '' ELSE 'value ''' || {value} || ''' ' END"
-        where = f"{file_param} || ' row ' || CAST(_row AS VARCHAR) || ': '"
+        where = f"{file_param} || ' row ' || CAST(w._row AS VARCHAR) || ': '"
         return f"{where} || {label} || ' ' || {shown} || {text}"
 
-    bad = f"""SELECT _row, m.column_name, _bad_value AS value, _bad_rule AS rule,
+    bad = f"""SELECT w._row, m.column_name, _bad_value AS value, _bad_rule AS rule,
             {message("m.label", "_bad_value", "m.text")} AS message
-        FROM {WORK} c JOIN {REASONS} m ON m.col = c._bad_col AND m.rule = c._bad_rule
+        FROM {WORK} w JOIN {REASONS} m ON m.col = w._bad_col AND m.rule = w._bad_rule
         WHERE _bad_rule IS NOT NULL"""
     dup_text = (
         "'is a duplicate key in this file; row ' || CAST(_first_row AS VARCHAR) || ' is kept'"
     )
-    dups = f"""SELECT _row, '{key_cols}' AS column_name, {key_value} AS value,
+    dups = f"""SELECT w._row, '{key_cols}' AS column_name, {key_value} AS value,
             'duplicate_key' AS rule,
             {message(f"'key ({key_cols})'", key_value, dup_text)} AS message
-        FROM {WORK} WHERE _bad_rule IS NULL AND _dup_rank > 1"""
+        FROM {WORK} w JOIN {DUPS} d ON {_key_match(plan)}
+        WHERE w._bad_rule IS NULL AND w._row <> d._first_row"""
     return f"""SELECT CAST(_row AS BIGINT) AS row_number, column_name, value, rule, message
         FROM ({bad} UNION ALL {dups}) ORDER BY row_number"""
 

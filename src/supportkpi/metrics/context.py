@@ -34,7 +34,9 @@ class Options:
         known = {f.name: f for f in fields(cls)}
         problems = [f"options.{k}: unknown option" for k in values if k not in known]
         if "fcr" in values and values["fcr"] not in FCR_VARIANTS:
-            problems.append(f"options.fcr: {values['fcr']!r} is not one of {', '.join(FCR_VARIANTS)}")
+            problems.append(
+                f"options.fcr: {values['fcr']!r} is not one of {', '.join(FCR_VARIANTS)}"
+            )
         for name in ("repeat_contact_days", "short_abandon_s", "service_level_s"):
             if name in values and not (isinstance(values[name], int | float) and values[name] >= 0):
                 problems.append(f"options.{name}: must be a non-negative number")

@@ -123,16 +123,23 @@ def facts(ctx: MetricContext) -> ir.Table:
         )
         t = t.mutate(has_events=has_events, start=start, agent_initiated=agent_initiated)
 
-        # The first response is the first agent reply strictly after the start.
+        # The first response is the first agent reply strictly after the start. That is the
+        # first reply of all unless an agent wrote first (or in the same second); only those
+        # few tickets need their replies looked at again.
         replies = e.filter(e.is_agent_reply).select("ticket_id", reply_at=e.at)
-        starts = t.select("ticket_id", "start")
-        fr = (
-            replies.join(starts, "ticket_id")
-            .filter(lambda r: r.reply_at > r.start)
-            .group_by("ticket_id")
-            .aggregate(first_reply=lambda r: r.reply_at.min())
+        unclear = t.filter(t.first_reply_any <= t.start).select(
+            unclear_id=t.ticket_id, unclear_start=t.start
         )
-        t = t.left_join(fr, "ticket_id").drop("ticket_id_right")
+        later = (
+            replies.join(unclear, replies.ticket_id == unclear.unclear_id)
+            .filter(lambda r: r.reply_at > r.unclear_start)
+            .group_by("ticket_id")
+            .aggregate(later_reply=lambda r: r.reply_at.min())
+        )
+        t = t.left_join(later, "ticket_id").drop("ticket_id_right")
+        t = t.mutate(
+            first_reply=ibis.ifelse(t.first_reply_any > t.start, t.first_reply_any, t.later_reply)
+        )
         n_solves = t.n_solves.fill_null(0)
         reopens_from_events = ibis.ifelse(
             n_solves > 0,
@@ -188,12 +195,29 @@ def backlog_deltas(ctx: MetricContext) -> ir.Table:
         change = change.mutate(at=ibis.greatest(change.at, change.created))
         fallback = f.filter(~f.has_events & f.first_solved.notnull())
         fallback_solves = fallback.select(
-            "ticket_id", "created", "channel", "team", "agent", "priority", "segment",
+            "ticket_id",
+            "created",
+            "channel",
+            "team",
+            "agent",
+            "priority",
+            "segment",
             at=ibis.greatest(fallback.first_solved, fallback.created),
             delta=ibis.literal(-1, "int64"),
             opened=ibis.literal(0, "int64"),
         )
-        cols = ["ticket_id", "at", "delta", "opened", "created", "channel", "team", "agent", "priority", "segment"]
+        cols = [
+            "ticket_id",
+            "at",
+            "delta",
+            "opened",
+            "created",
+            "channel",
+            "team",
+            "agent",
+            "priority",
+            "segment",
+        ]
         return ibis.union(created.select(cols), change.select(cols), fallback_solves.select(cols))
 
     return ctx.cached("backlog_deltas", build)
@@ -207,8 +231,14 @@ def open_intervals(ctx: MetricContext) -> ir.Table:
     paired = d.mutate(close_at=d.at.lead().over(w))
     opens = paired.filter(paired.delta == 1)
     return opens.select(
-        "channel", "team", "agent", "priority", "segment",
-        open_at=opens.at, close_at=opens.close_at, since=opens.created,
+        "channel",
+        "team",
+        "agent",
+        "priority",
+        "segment",
+        open_at=opens.at,
+        close_at=opens.close_at,
+        since=opens.created,
     )
 
 
@@ -232,5 +262,7 @@ def response_runs(ctx: MetricContext) -> ir.Table:
         prev_customer=m.is_customer_public.lag().over(asc),
         next_reply=reply_at.min().over(desc),
     )
-    runs = m.filter(m.is_customer_public & ~m.prev_customer.fill_null(False) & m.next_reply.notnull())
+    runs = m.filter(
+        m.is_customer_public & ~m.prev_customer.fill_null(False) & m.next_reply.notnull()
+    )
     return runs.select("ticket_id", run_start=runs.at, reply_at=runs.next_reply)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import ibis
 import ibis.expr.types as ir
 
@@ -108,14 +110,18 @@ def _repeat_flags(ctx: MetricContext) -> ir.Table:
     s = _solved(ctx)
     s = s.filter(s.customer_id.notnull())
     window_s = int(ctx.options.repeat_contact_days * 86400)
-    others = facts(ctx).select(other_id="ticket_id", other_customer="customer_id", other_created="created")
+    others = facts(ctx).select(
+        other_id="ticket_id", other_customer="customer_id", other_created="created"
+    )
     solved = s.select("ticket_id", "customer_id", "first_solved")
     repeats = (
         solved.join(others, solved.customer_id == others.other_customer)
         .filter(
-            lambda r: (r.other_id != r.ticket_id)
-            & (r.other_created > r.first_solved)
-            & (r.other_created <= r.first_solved + window_s)
+            lambda r: (
+                (r.other_id != r.ticket_id)
+                & (r.other_created > r.first_solved)
+                & (r.other_created <= r.first_solved + window_s)
+            )
         )
         .select("ticket_id")
         .distinct()
@@ -154,100 +160,210 @@ def _solved_per_hour(ctx: MetricContext) -> tuple[ir.Table, ir.Table]:
     return with_team(solved), with_team(hours)
 
 
-def _register_rate(id_: str, title: str, build: object, definition: str, good: str | None,
-                   seeds: tuple[str, ...], options: tuple[str, ...] = ()) -> None:
-    register(Metric(
-        id=id_, title=title, unit=Unit.RATIO, kind=Kind.RATIO, aggregation=Aggregation.RATIO,
-        definition=definition, build=build, good=good, seeds=seeds, family=_OUTCOMES,  # type: ignore[arg-type]
-        options=options,
-    ))
+def _register_rate(
+    id_: str,
+    title: str,
+    build: Callable[[MetricContext], ir.Table],
+    definition: str,
+    good: str | None,
+    seeds: tuple[str, ...],
+    options: tuple[str, ...] = (),
+) -> None:
+    register(
+        Metric(
+            id=id_,
+            title=title,
+            unit=Unit.RATIO,
+            kind=Kind.RATIO,
+            aggregation=Aggregation.RATIO,
+            definition=definition,
+            build=build,
+            good=good,
+            seeds=seeds,
+            family=_OUTCOMES,
+            options=options,
+        )
+    )
 
 
-register(Metric(
-    id="ticket_volume", title="Ticket volume", unit=Unit.COUNT, kind=Kind.SIMPLE,
-    aggregation=Aggregation.COUNT, build=_volume, family=_OUTCOMES, seeds=("001", "003"),
-    definition="Tickets created, dated at creation (by channel: volume by channel).",
-))
-register(Metric(
-    id="tickets_solved", title="Tickets solved", unit=Unit.COUNT, kind=Kind.SIMPLE,
-    aggregation=Aggregation.COUNT, build=_tickets_solved, family=_OUTCOMES, good="higher",
-    definition="Tickets reaching solved or closed for the first time, dated at that solve.",
-))
-register(Metric(
-    id="backlog", title="Backlog", unit=Unit.COUNT, kind=Kind.CUMULATIVE,
-    aggregation=Aggregation.CUMULATIVE, build=_backlog, family=_OUTCOMES, good="lower",
-    seeds=("001", "003", "004"),
-    definition=(
-        "Tickets not solved or closed at the end of each bucket (point in time). A reopened "
-        "ticket is in the backlog again until it is solved again."
-    ),
-))
-register(Metric(
-    id="backlog_change", title="Backlog change", unit=Unit.COUNT, kind=Kind.DERIVED,
-    aggregation=Aggregation.SUM, build=_backlog_change, family=_OUTCOMES, good="lower",
-    seeds=("003",),
-    definition="Tickets created minus tickets first solved in the bucket (seed 003's formula).",
-))
-register(Metric(
-    id="backlog_age", title="Backlog age", unit=Unit.SECONDS, kind=Kind.CUMULATIVE,
-    aggregation=Aggregation.OPEN_INTERVALS, build=_backlog_age, family=_OUTCOMES, good="lower",
-    seeds=("001", "004"), dimensions=(*DIMS, "age_band"),
-    definition=(
-        "Age (now minus creation) of the tickets open at each bucket end. By default one row "
-        "per band (0-1d, 1-3d, 3-7d, 7-14d, >14d) with the number of open tickets in it; "
-        "with a stat (e.g. backlog_age:median) the age statistic over all open tickets."
-    ),
-))
+register(
+    Metric(
+        id="ticket_volume",
+        title="Ticket volume",
+        unit=Unit.COUNT,
+        kind=Kind.SIMPLE,
+        aggregation=Aggregation.COUNT,
+        build=_volume,
+        family=_OUTCOMES,
+        seeds=("001", "003"),
+        definition="Tickets created, dated at creation (by channel: volume by channel).",
+    )
+)
+register(
+    Metric(
+        id="tickets_solved",
+        title="Tickets solved",
+        unit=Unit.COUNT,
+        kind=Kind.SIMPLE,
+        aggregation=Aggregation.COUNT,
+        build=_tickets_solved,
+        family=_OUTCOMES,
+        good="higher",
+        definition="Tickets reaching solved or closed for the first time, dated at that solve.",
+    )
+)
+register(
+    Metric(
+        id="backlog",
+        title="Backlog",
+        unit=Unit.COUNT,
+        kind=Kind.CUMULATIVE,
+        aggregation=Aggregation.CUMULATIVE,
+        build=_backlog,
+        family=_OUTCOMES,
+        good="lower",
+        seeds=("001", "003", "004"),
+        definition=(
+            "Tickets not solved or closed at the end of each bucket (point in time). A reopened "
+            "ticket is in the backlog again until it is solved again."
+        ),
+    )
+)
+register(
+    Metric(
+        id="backlog_change",
+        title="Backlog change",
+        unit=Unit.COUNT,
+        kind=Kind.DERIVED,
+        aggregation=Aggregation.SUM,
+        build=_backlog_change,
+        family=_OUTCOMES,
+        good="lower",
+        seeds=("003",),
+        definition="Tickets created minus tickets first solved in the bucket (seed 003's formula).",
+    )
+)
+register(
+    Metric(
+        id="backlog_age",
+        title="Backlog age",
+        unit=Unit.SECONDS,
+        kind=Kind.CUMULATIVE,
+        aggregation=Aggregation.OPEN_INTERVALS,
+        build=_backlog_age,
+        family=_OUTCOMES,
+        good="lower",
+        seeds=("001", "004"),
+        dimensions=(*DIMS, "age_band"),
+        definition=(
+            "Age (now minus creation) of the tickets open at each bucket end. By default one row "
+            "per band (0-1d, 1-3d, 3-7d, 7-14d, >14d) with the number of open tickets in it; "
+            "with a stat (e.g. backlog_age:median) the age statistic over all open tickets."
+        ),
+    )
+)
 _register_rate(
-    "fcr_rate", "First contact resolution rate", _fcr,
+    "fcr_rate",
+    "First contact resolution rate",
+    _fcr,
     "Solved tickets resolved at first contact / solved tickets (with events), dated at the "
     "first solve. Default one_touch: exactly one public agent reply and never reopened; "
     "zendesk: fewer than two agent replies and never reopened; no_customer_followup: no "
     "customer message after the first response and never reopened.",
-    "higher", ("000", "001", "002", "003", "004"), options=("fcr",),
+    "higher",
+    ("000", "001", "002", "003", "004"),
+    options=("fcr",),
 )
-register(Metric(
-    id="interactions_per_ticket", title="Interactions per ticket", unit=Unit.COUNT,
-    kind=Kind.SIMPLE, aggregation=Aggregation.DISTRIBUTION, build=_interactions,
-    family=_OUTCOMES, good="lower", seeds=("000", "001"), default_stat="mean",
-    definition="Public customer and agent messages per solved ticket, dated at the first solve.",
-))
+register(
+    Metric(
+        id="interactions_per_ticket",
+        title="Interactions per ticket",
+        unit=Unit.COUNT,
+        kind=Kind.SIMPLE,
+        aggregation=Aggregation.DISTRIBUTION,
+        build=_interactions,
+        family=_OUTCOMES,
+        good="lower",
+        seeds=("000", "001"),
+        default_stat="mean",
+        definition=(
+            "Public customer and agent messages per solved ticket, dated at the first solve."
+        ),
+    )
+)
 _register_rate(
-    "reopen_rate", "Reopen rate", _reopen_rows,
+    "reopen_rate",
+    "Reopen rate",
+    _reopen_rows,
     "Solved tickets later reopened / solved tickets, dated at the first solve.",
-    "lower", ("001",),
+    "lower",
+    ("001",),
 )
-register(Metric(
-    id="reopens", title="Reopened tickets", unit=Unit.COUNT, kind=Kind.SIMPLE,
-    aggregation=Aggregation.COUNT, build=_reopened, family=_OUTCOMES, good="lower",
-    seeds=("001",), definition="Solved tickets later reopened (the numerator of reopen_rate).",
-))
-_register_rate(
-    "escalation_rate", "Escalation rate", _escalation,
-    "Tickets with an escalation / tickets created, dated at creation.", "lower", ("000", "003"),
+register(
+    Metric(
+        id="reopens",
+        title="Reopened tickets",
+        unit=Unit.COUNT,
+        kind=Kind.SIMPLE,
+        aggregation=Aggregation.COUNT,
+        build=_reopened,
+        family=_OUTCOMES,
+        good="lower",
+        seeds=("001",),
+        definition="Solved tickets later reopened (the numerator of reopen_rate).",
+    )
 )
 _register_rate(
-    "resolution_rate", "Resolution rate", _resolution_rate,
+    "escalation_rate",
+    "Escalation rate",
+    _escalation,
+    "Tickets with an escalation / tickets created, dated at creation.",
+    "lower",
+    ("000", "003"),
+)
+_register_rate(
+    "resolution_rate",
+    "Resolution rate",
+    _resolution_rate,
     "Of the tickets created in the bucket, the share solved before the report end.",
-    "higher", ("001",),
+    "higher",
+    ("001",),
 )
 _register_rate(
-    "repeat_contact_rate", "Repeat contact rate", _repeat_contact,
+    "repeat_contact_rate",
+    "Repeat contact rate",
+    _repeat_contact,
     "Solved tickets of a known customer followed by a new ticket from the same customer "
     "within N days (repeat_contact_days, default 7) of the first solve / such solved tickets.",
-    "lower", ("001",), options=("repeat_contact_days",),
+    "lower",
+    ("001",),
+    options=("repeat_contact_days",),
 )
 _register_rate(
-    "next_issue_avoidance", "Next issue avoidance", _next_issue_avoidance,
+    "next_issue_avoidance",
+    "Next issue avoidance",
+    _next_issue_avoidance,
     "1 - repeat_contact_rate: solved tickets not followed by another ticket from the same "
-    "customer within N days.", "higher", ("001",), options=("repeat_contact_days",),
+    "customer within N days.",
+    "higher",
+    ("001",),
+    options=("repeat_contact_days",),
 )
-register(Metric(
-    id="tickets_solved_per_hour", title="Tickets solved per logged-in hour", unit=Unit.PER_HOUR,
-    kind=Kind.DERIVED, aggregation=Aggregation.QUOTIENT, build=_solved_per_hour,
-    family=_OUTCOMES, good="higher", seeds=("002",), dimensions=("agent", "team"),
-    definition=(
-        "Tickets first solved by an agent / the agent's logged-in hours (agent_activity "
-        "states other than offline, dated at their start). n is the tickets solved."
-    ),
-))
+register(
+    Metric(
+        id="tickets_solved_per_hour",
+        title="Tickets solved per logged-in hour",
+        unit=Unit.PER_HOUR,
+        kind=Kind.DERIVED,
+        aggregation=Aggregation.QUOTIENT,
+        build=_solved_per_hour,
+        family=_OUTCOMES,
+        good="higher",
+        seeds=("002",),
+        dimensions=("agent", "team"),
+        definition=(
+            "Tickets first solved by an agent / the agent's logged-in hours (agent_activity "
+            "states other than offline, dated at their start). n is the tickets solved."
+        ),
+    )
+)

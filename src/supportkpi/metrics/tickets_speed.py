@@ -64,73 +64,91 @@ def _unanswered(ctx: MetricContext) -> ir.Table:
     )
 
 
-_SPEED = dict(unit=Unit.SECONDS, kind=Kind.SIMPLE, aggregation=Aggregation.DISTRIBUTION,
-              good="lower", family="Tickets: speed", default_stat="median")
-
-register(Metric(
-    id="first_response_time",
-    title="First response time",
-    definition=(
-        "Time from the first customer message (or ticket creation when none is recorded) to "
-        "the first later public agent message. Bot messages and private notes do not count. "
-        "Tickets never answered are left out (see unanswered_tickets), never zero; "
-        "agent-initiated tickets await no response. Dated at the first response."
-    ),
-    build=_first_response,
-    seeds=("000", "001", "002", "003"),
-    options=("include_bots",),
-    **_SPEED,  # type: ignore[arg-type]
-))
-register(Metric(
-    id="response_time",
-    title="Response time (every reply)",
-    definition=(
-        "For every run of consecutive customer messages, the time from the run's first "
-        "message to the next public agent message (the average response time across a "
-        "conversation). Dated at the reply."
-    ),
-    build=_response,
-    seeds=("001",),
-    **_SPEED,  # type: ignore[arg-type]
-))
-register(Metric(
-    id="resolution_time",
-    title="Full resolution time",
-    definition=(
-        "Time from ticket creation to its last solve, for tickets solved now (a reopened "
-        "ticket counts once it is solved again). Dated at the last solve."
-    ),
-    build=_resolution,
-    seeds=("000", "001", "002", "003", "004"),
-    **_SPEED,  # type: ignore[arg-type]
-))
-register(Metric(
-    id="first_resolution_time",
-    title="First resolution time",
-    definition="Time from ticket creation to its first solve. Dated at the first solve.",
-    build=_first_resolution,
-    seeds=("000", "001", "002", "003", "004"),
-    **_SPEED,  # type: ignore[arg-type]
-))
-register(Metric(
-    id="social_response_time",
-    title="Social media response time",
-    definition="first_response_time for tickets on the channel 'social'.",
-    build=_social_response,
-    seeds=("001", "003"),
-    **_SPEED,  # type: ignore[arg-type]
-))
-register(Metric(
-    id="unanswered_tickets",
-    title="Unanswered tickets",
-    unit=Unit.COUNT,
+_SPEED = dict(
+    unit=Unit.SECONDS,
     kind=Kind.SIMPLE,
-    aggregation=Aggregation.COUNT_WHERE,
-    definition=(
-        "Tickets awaiting a first response that have no agent response yet, dated at "
-        "creation. The value is the count; n is the tickets awaiting a first response."
-    ),
-    build=_unanswered,
+    aggregation=Aggregation.DISTRIBUTION,
     good="lower",
     family="Tickets: speed",
-))
+    default_stat="median",
+)
+
+register(
+    Metric(
+        id="first_response_time",
+        title="First response time",
+        definition=(
+            "Time from the first customer message (or ticket creation when none is recorded) to "
+            "the first later public agent message. Bot messages and private notes do not count. "
+            "Tickets never answered are left out (see unanswered_tickets), never zero; "
+            "agent-initiated tickets await no response. Dated at the first response."
+        ),
+        build=_first_response,
+        seeds=("000", "001", "002", "003"),
+        options=("include_bots",),
+        **_SPEED,  # type: ignore[arg-type]
+    )
+)
+register(
+    Metric(
+        id="response_time",
+        title="Response time (every reply)",
+        definition=(
+            "For every run of consecutive customer messages, the time from the run's first "
+            "message to the next public agent message (the average response time across a "
+            "conversation). Dated at the reply."
+        ),
+        build=_response,
+        seeds=("001",),
+        **_SPEED,  # type: ignore[arg-type]
+    )
+)
+register(
+    Metric(
+        id="resolution_time",
+        title="Full resolution time",
+        definition=(
+            "Time from ticket creation to its last solve, for tickets solved now (a reopened "
+            "ticket counts once it is solved again). Dated at the last solve."
+        ),
+        build=_resolution,
+        seeds=("000", "001", "002", "003", "004"),
+        **_SPEED,  # type: ignore[arg-type]
+    )
+)
+register(
+    Metric(
+        id="first_resolution_time",
+        title="First resolution time",
+        definition="Time from ticket creation to its first solve. Dated at the first solve.",
+        build=_first_resolution,
+        seeds=("000", "001", "002", "003", "004"),
+        **_SPEED,  # type: ignore[arg-type]
+    )
+)
+register(
+    Metric(
+        id="social_response_time",
+        title="Social media response time",
+        definition="first_response_time for tickets on the channel 'social'.",
+        build=_social_response,
+        seeds=("001", "003"),
+        **_SPEED,  # type: ignore[arg-type]
+    )
+)
+register(
+    Metric(
+        id="unanswered_tickets",
+        title="Unanswered tickets",
+        unit=Unit.COUNT,
+        kind=Kind.SIMPLE,
+        aggregation=Aggregation.COUNT_WHERE,
+        definition=(
+            "Tickets awaiting a first response that have no agent response yet, dated at "
+            "creation. The value is the count; n is the tickets awaiting a first response."
+        ),
+        build=_unanswered,
+        good="lower",
+        family="Tickets: speed",
+    )
+)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 
 from supportkpi.api import Connection
 from supportkpi.engine.periods import next_bucket
-from supportkpi.metrics.registry import Aggregation, get_metric
+from supportkpi.engine.query import parse_selector
+from supportkpi.metrics.registry import Aggregation
 from supportkpi.report.format import format_value
 from supportkpi.stats import compare
 
@@ -51,35 +53,52 @@ def last_full_month(con: Connection) -> tuple[date, date, date]:
     return previous, current, next_bucket(current, "month")
 
 
+def _pick(rows: pd.DataFrame, period: date) -> tuple[float | None, int]:
+    """The value and n of one month in a metric's rows (indexed by period)."""
+    key = period.isoformat()
+    if key not in rows.index:
+        return None, 0
+    value: Any = rows.loc[key, "value"]
+    n: Any = rows.loc[key, "n"]
+    return (None if pd.isna(value) else float(value)), int(n)
+
+
 def raise_empty() -> None:
     from supportkpi.errors import DataError
 
-    raise DataError("the store has no tickets; load some with `supportkpi ingest` or `supportkpi demo`")
+    raise DataError(
+        "the store has no tickets; load some with `supportkpi ingest` or `supportkpi demo`"
+    )
 
 
-def monthly_report(con: Connection, metrics: tuple[str, ...] = HEADLINE, tz: str = "UTC") -> tuple[str, list[MonthlyRow]]:
+def monthly_report(
+    con: Connection, metrics: tuple[str, ...] = HEADLINE, tz: str = "UTC"
+) -> tuple[str, list[MonthlyRow]]:
     """Headline KPIs for the last full month and the month before, with significance words."""
     previous, current, end = last_full_month(con)
     frame = con.kpi(list(metrics), start=previous, end=end, grain="month", tz=tz)
     rows = []
     for selector in metrics:
-        name, _, stat = selector.partition(":")
-        metric = get_metric(name)
-        label = selector if stat else frame.loc[frame.metric.str.startswith(name), "metric"].iloc[0]
+        parsed = parse_selector(selector)
+        metric, stat, label = parsed.metric, parsed.stat, parsed.label
         part = frame[frame.metric == label].set_index("period")
-        def pick(period: date) -> tuple[float | None, int]:
-            key = period.isoformat()
-            if key not in part.index:
-                return None, 0
-            return part.loc[key, "value"], int(part.loc[key, "n"])
-        (v0, n0), (v1, n1) = pick(previous), pick(current)
+        (v0, n0), (v1, n1) = _pick(part, previous), _pick(part, current)
         change = ""
         if metric.aggregation is Aggregation.RATIO and v0 is not None and v1 is not None:
             c = compare("proportion", (round(v0 * n0), n0), (round(v1 * n1), n1))
             change = c.describe(metric.title, noun="tickets")
         elif v0 is not None and v1 is not None:
             delta = v1 - v0
-            change = ("+" if delta >= 0 else "−") + format_value(abs(delta), metric.unit, stat or None)
-        rows.append(MonthlyRow(label, metric.title, format_value(v0, metric.unit, stat or None),
-                               format_value(v1, metric.unit, stat or None), change))
+            change = ("+" if delta >= 0 else "−") + format_value(
+                abs(delta), metric.unit, stat or None
+            )
+        rows.append(
+            MonthlyRow(
+                label,
+                metric.title,
+                format_value(v0, metric.unit, stat or None),
+                format_value(v1, metric.unit, stat or None),
+                change,
+            )
+        )
     return f"{current:%B %Y} vs {previous:%B %Y}", rows

@@ -3,8 +3,7 @@
 Every interval is ``(low, high)``, or ``(None, None)`` when there is too little data to say
 anything. Rates are fractions in 0…1, NPS is on its −100…100 scale, means are in the data's unit.
 
-The Student t distribution is computed here in pure Python (regularized incomplete beta,
-Numerical Recipes §6.4) so the package does not need scipy for one distribution.
+The Student t distribution comes from scipy.
 """
 
 from __future__ import annotations
@@ -15,16 +14,14 @@ from functools import lru_cache
 from statistics import NormalDist
 from typing import TypeAlias
 
+from scipy.stats import t as student_t
+
 from supportkpi.errors import InputError
 
 #: ``(low, high)``, or ``(None, None)`` when there is no data to estimate from.
 Interval: TypeAlias = tuple[float, float] | tuple[None, None]
 
 _NO_INTERVAL: tuple[None, None] = (None, None)
-
-# Beyond this many degrees of freedom t and normal differ by < 3e-7, less than the rounding
-# error lgamma() brings into the incomplete beta at such sizes, so the normal is used instead.
-_NORMAL_DF = 1e7
 
 
 def check_confidence(confidence: float) -> None:
@@ -52,45 +49,6 @@ def normal_two_sided_p(z: float) -> float:
     return math.erfc(abs(z) / math.sqrt(2.0))
 
 
-def _incomplete_beta_fraction(a: float, b: float, x: float) -> float:
-    """Continued fraction for the incomplete beta function (modified Lentz method)."""
-    tiny = 1e-300
-    c = 1.0
-    d = 1.0 - (a + b) * x / (a + 1.0)
-    d = 1.0 / (d if abs(d) > tiny else tiny)
-    result = d
-    # Convergence takes O(sqrt(max(a, b))) terms; the cap covers df up to about 10^8.
-    for m in range(1, 100_000):
-        for numerator in (
-            m * (b - m) * x / ((a + 2 * m - 1.0) * (a + 2 * m)),
-            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1.0)),
-        ):
-            d = 1.0 + numerator * d
-            d = 1.0 / (d if abs(d) > tiny else tiny)
-            c = 1.0 + numerator / c
-            c = c if abs(c) > tiny else tiny
-            step = c * d
-            result *= step
-        if abs(step - 1.0) < 1e-15:
-            break
-    return result
-
-
-def _regularized_incomplete_beta(a: float, b: float, x: float) -> float:
-    """I_x(a, b), the CDF of a Beta(a, b) variable at ``x``."""
-    if x <= 0.0:
-        return 0.0
-    if x >= 1.0:
-        return 1.0
-    log_front = (
-        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
-    )
-    # The fraction converges fast only on one side of the mean; use the symmetry otherwise.
-    if x < (a + 1.0) / (a + b + 2.0):
-        return math.exp(log_front) * _incomplete_beta_fraction(a, b, x) / a
-    return 1.0 - math.exp(log_front) * _incomplete_beta_fraction(b, a, 1.0 - x) / b
-
-
 def student_t_two_sided_p(t: float, df: float) -> float:
     """P(|T| >= |t|) for Student's t with ``df`` (possibly fractional) degrees of freedom.
 
@@ -99,11 +57,7 @@ def student_t_two_sided_p(t: float, df: float) -> float:
     """
     if df <= 0:
         raise InputError(f"degrees of freedom must be positive, got {df!r}.")
-    if math.isinf(t):
-        return 0.0
-    if df > _NORMAL_DF:
-        return normal_two_sided_p(t)
-    return _regularized_incomplete_beta(df / 2.0, 0.5, df / (df + t * t))
+    return float(2.0 * student_t.sf(abs(t), df))
 
 
 @lru_cache(maxsize=256)
@@ -114,21 +68,9 @@ def student_t_quantile(confidence: float, df: float) -> float:
     2.262
     """
     check_confidence(confidence)
-    alpha = 1.0 - confidence
-    high = normal_quantile(confidence)  # t quantiles exceed the normal one; double to bracket
-    while student_t_two_sided_p(high, df) > alpha:
-        high *= 2.0
-    low = 0.0
-    # The two-sided p falls monotonically in t, so bisection converges to machine precision.
-    for _ in range(200):
-        middle = (low + high) / 2.0
-        if middle in (low, high):
-            break
-        if student_t_two_sided_p(middle, df) > alpha:
-            low = middle
-        else:
-            high = middle
-    return (low + high) / 2.0
+    if df <= 0:
+        raise InputError(f"degrees of freedom must be positive, got {df!r}.")
+    return float(student_t.ppf(0.5 + confidence / 2.0, df))
 
 
 def check_counts(**counts: int) -> int:

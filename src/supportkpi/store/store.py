@@ -92,6 +92,8 @@ class Store:
         # The store reasons in UTC only; this never leaks into metric results (they run
         # through Ibis on epoch arithmetic), it only keeps string renderings stable.
         self.con.execute("SET TimeZone = 'UTC'")
+        # DuckDB draws a progress bar on long queries, into the CLI's (JSON) output.
+        self.con.execute("SET enable_progress_bar = false")
         if not read_only:
             self.ensure_schema()
 
