@@ -35,8 +35,8 @@ def rules(store: Store) -> list[tuple[int, str, str | None]]:
     return rows(store, "SELECT row_number, rule, value FROM _quarantine ORDER BY row_number")
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def test_renames_and_unknown_source_columns_ignored(store: Store, tmp_path: Path) -> None:

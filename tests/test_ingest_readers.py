@@ -143,6 +143,11 @@ def test_json_lines(store: Store, tmp_path: Path) -> None:
     assert row.fetchone() == (["x", "y"], True, 2)
 
 
+def test_json_lines_with_no_valid_record_quarantines_all(store: Store, tmp_path: Path) -> None:
+    summary = ingest_file(store, "tickets", write(tmp_path, "t.jsonl", "garbage\n{bad\n"))
+    assert (summary.rows_in, summary.inserted, summary.rejected) == (2, 0, 2)
+
+
 def test_header_only_file_loads_nothing(store: Store, tmp_path: Path) -> None:
     summary = ingest_file(store, "tickets", write(tmp_path, "t.csv", HEADER))
     assert (summary.rows_in, summary.inserted, summary.rejected) == (0, 0, 0)

@@ -313,7 +313,7 @@ SPEED_CASES = [
     # Runs: T1 [09:00]->09:10 = 600 and [10:00, 10:05]->10:30 = 1800 (the bot at 10:02 neither
     # closes nor breaks the run); T2 1200; T3 [09:00]->09:30 = 1800; T6 300; T8 1800; T5 and
     # T10 none. Sorted 300 600 1200 1800 1800 1800: median 1500, mean 7500/6 = 1250.
-    Golden("response-median", "speed", "response_time", JAN, [row(1500, 6)], spark=True),
+    Golden("response-median", "speed", "response_time", JAN, [row(1500, 6)]),
     Golden("response-mean", "speed", "response_time:mean", JAN, [row(1250, 6)]),
     Golden("response-by-day", "speed", "response_time", {**JAN, "grain": "day"}, [
         row(1200, 3, period="2024-01-02"),  # median(600, 1800, 1200)
@@ -350,7 +350,7 @@ SPEED_CASES = [
 #  S11 02-15 08:00 (before creation) / same / 0 / 1    S13 03-02 10:00 / same / 0 / 1
 # First solved in February: S1-S9, S11 = 10 tickets (9 with events: all but S9).
 OUTCOME_CASES = [
-    Golden("solved", "outcomes", "tickets_solved", FEB, [row(10, 10)], spark=True),
+    Golden("solved", "outcomes", "tickets_solved", FEB, [row(10, 10)]),
     Golden("solved-where-email", "outcomes", "tickets_solved",
            {**FEB, "where": {"channel": "email"}}, [row(4, 4)]),  # S1 S3 S5 S8
     Golden("volume-month-by-channel", "outcomes", "ticket_volume",
@@ -359,7 +359,7 @@ OUTCOME_CASES = [
         row(3, 3, period="2024-02-01", channel="chat"),  # S2 S6 S11
         row(2, 2, period="2024-02-01", channel="phone"),  # S4 S9
         row(2, 2, period="2024-02-01", channel="web"),  # S7 S12
-    ], spark=True),
+    ]),
     # first_resolution_time: S1 10800, S2 7200, S3 3600, S4 3600, S5 3600, S6 1200, S7 3600,
     # S8 2400, S9 7200 (S11 -3600 left out). Sorted 1200 2400 3600x4 7200x2 10800:
     # median 3600; mean 43200/9 = 4800.
@@ -369,7 +369,7 @@ OUTCOME_CASES = [
     # resolution_time (solved now): S1 10800, S2 7200, S3 172800 (02-03 09:00 -> 02-05 09:00),
     # S4 90000 (25 h), S5 3600, S6 1200, S8 2400, S9 7200; S7 reopened, S11 time travel.
     # Sorted 1200 2400 3600 7200 7200 10800 90000 172800: median 7200; mean 295200/8 = 36900.
-    Golden("resolution-median", "outcomes", "resolution_time", FEB, [row(7200, 8)], spark=True),
+    Golden("resolution-median", "outcomes", "resolution_time", FEB, [row(7200, 8)]),
     Golden("resolution-mean", "outcomes", "resolution_time:mean", FEB, [row(36900, 8)]),
     # Dated at the last solve: S3 moves to the week of 02-05; S13 (954000 s) to 02-26.
     Golden("resolution-count-weekly", "outcomes", "resolution_time:count", FEB_WEEKS, [
@@ -382,7 +382,7 @@ OUTCOME_CASES = [
     # Wilson: centre (0.3 + 3.841459/20)/1.3841459 = 0.355507,
     # half 1.959964*sqrt(0.021 + 3.841459/400)/1.3841459 = 0.247715.
     Golden("reopen-rate", "outcomes", "reopen_rate", FEB,
-           [rate(3, 10, (0.10779, 0.60322))], spark=True),
+           [rate(3, 10, (0.10779, 0.60322))]),
     Golden("reopens", "outcomes", "reopens", FEB, [row(3, 3)]),
     # FCR over the 9 with events. one_touch (1 reply, no reopen): S1 S5 S11 = 3/9;
     # Wilson centre (1/3 + 3.841459/18)/1.426829 = 0.383191, half 0.262607.
@@ -427,7 +427,7 @@ OUTCOME_CASES = [
            [rate(4, 9, (0.18878, 0.73335))]),  # S1 S3 S5 S9
     # 1 - 7/9 = 2/9; interval mirrored: (1 - 0.93677, 1 - 0.45259).
     Golden("next-issue-avoidance", "outcomes", "next_issue_avoidance", FEB,
-           [rate(2, 9, (0.06323, 0.54741))], spark=True),
+           [rate(2, 9, (0.06323, 0.54741))]),
     # Solvers: a1 = S1 S4 S8 (agent actor) + S6 (system solve -> assignee) = 4 over 4+2 h;
     # a2 = S2 (solved by a2 though assigned to a1) S3 S7 S11 + S5 (system) + S9 (fallback)
     # = 6 over 6+2 h (the break counts; a1's offline hour does not). Overall 10/14.

@@ -73,7 +73,7 @@ class Connection:
         options: Mapping[str, Any] | None = None,
     ) -> KpiQuery:
         """Build and validate a :class:`KpiQuery` from loose arguments."""
-        merged = {**self.default_options.__dict__, **dict(options or {})}
+        merged = {**self.default_options.as_dict(), **dict(options or {})}
         query = KpiQuery(
             metrics=[metrics] if isinstance(metrics, str) else list(metrics),
             start=parse_date(start, "from"),

@@ -16,7 +16,7 @@ from supportkpi.api import Connection
 from supportkpi.config import load_settings
 from supportkpi.engine.query import parse_where
 from supportkpi.errors import InputError
-from supportkpi.metrics.registry import Aggregation, all_metrics, get_metric
+from supportkpi.metrics.registry import all_metrics, get_metric
 from supportkpi.report.format import format_value
 
 Source = Annotated[
@@ -31,7 +31,7 @@ def rows_as_json(frame: pd.DataFrame) -> list[dict[str, Any]]:
     for record in frame.to_dict(orient="records"):
         metric = get_metric(str(record["metric"]).partition(":")[0])
         row = {str(k): _plain(v) for k, v in record.items()}
-        if metric.aggregation is not Aggregation.RATIO:
+        if not metric.has_interval:
             row.pop("ci_low", None)
             row.pop("ci_high", None)
         rows.append(row)
@@ -114,7 +114,7 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"unknown format {format_!r}; use table, csv or json")
         settings = load_settings(config)
         with Connection(
-            db, engine=engine, options=settings.options.__dict__, tz=tz or settings.timezone
+            db, engine=engine, options=settings.options.as_dict(), tz=tz or settings.timezone
         ) as con:
             frame = con.kpi(
                 metrics,

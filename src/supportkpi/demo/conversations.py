@@ -240,15 +240,21 @@ def _work_tickets(sim: _Simulation, work: np.ndarray) -> None:
                 tier3, sim.cursor[tier3], ESCALATION, AGENT, actor_agent=sim.agent[tier3], level=3
             )
 
-    # Solve, some after waiting for the customer in pending.
+    # Solve, some after waiting for the customer in pending; when the customer never comes
+    # back, an automation solves the ticket after a week (a common help-desk trigger).
     pending = sim.subset(work, p.PENDING_BEFORE_SOLVE)
     sim.cursor[pending] += rng.integers(5, 120, size=len(pending))
     log.status(pending, sim.cursor[pending], PENDING, AGENT, agent=sim.agent[pending])
-    wait = _lognormal(rng, np.full(len(pending), float(p.PENDING_MEDIAN_S)), 1.0, 60)
-    sim.cursor[pending] = sim.clock.staffed(rng, sim.cursor[pending] + wait)
+    auto = sim.subset(pending, p.PENDING_AUTO_SOLVE)
+    sim.cursor[auto] += p.AUTO_SOLVE_AFTER_S + rng.integers(0, HOUR, size=len(auto))
+    log.status(auto, sim.cursor[auto], SOLVED, SYSTEM)
+    answered = np.setdiff1d(pending, auto, assume_unique=True)
+    wait = _lognormal(rng, np.full(len(answered), float(p.PENDING_MEDIAN_S)), 1.0, 60)
+    sim.cursor[answered] = sim.clock.staffed(rng, sim.cursor[answered] + wait)
     prompt = np.setdiff1d(work, pending, assume_unique=True)
     sim.cursor[prompt] += rng.integers(10, 900, size=len(prompt))
-    log.status(work, sim.cursor[work], SOLVED, AGENT, agent=sim.agent[work])
+    by_agent = np.setdiff1d(work, auto, assume_unique=True)
+    log.status(by_agent, sim.cursor[by_agent], SOLVED, AGENT, agent=sim.agent[by_agent])
 
     # Reopens: the customer writes again, the ticket opens, an agent answers and solves again.
     reopened = work

@@ -58,6 +58,18 @@ def _metrics_for(frame: ir.Table, sel: Selector) -> dict[str, Any]:
         return {"value": frame.count(), "n": frame.count()}
     if agg is Aggregation.SUM:
         return {"value": frame.x.sum(), "n": frame.count()}
+    if agg is Aggregation.MEAN:
+        return {"value": frame.x.mean(), "n": frame.x.count(), "_std": frame.x.std()}
+    if agg is Aggregation.NPS:
+        n = frame.count()
+        return {
+            "value": (frame.promoter.sum() - frame.detractor.sum()).cast("float64")
+            * 100.0
+            / n.nullif(0).cast("float64"),
+            "n": n,
+            "_promoters": frame.promoter.sum(),
+            "_detractors": frame.detractor.sum(),
+        }
     if agg is Aggregation.COUNT_WHERE:
         return {"value": frame.num.sum(), "n": frame.den.sum()}
     if agg is Aggregation.RATIO:

@@ -22,7 +22,7 @@ from supportkpi.engine.backends import Backend
 from supportkpi.errors import InputError, UnsupportedError
 from supportkpi.metrics.context import MetricContext, Options
 from supportkpi.metrics.registry import Aggregation, Metric, get_metric
-from supportkpi.stats.intervals import wilson_interval
+from supportkpi.stats.intervals import mean_interval, nps_interval, wilson_interval
 
 _STAT = re.compile(r"^(mean|median|count|sum|p(\d{1,2}(?:\.\d+)?))$")
 KNOWN_DIMENSIONS = ("channel", "team", "agent", "priority", "segment", "queue", "age_band")
@@ -203,19 +203,48 @@ def _finish(result: pd.DataFrame, sel: Selector, query: KpiQuery) -> pd.DataFram
     result["value"] = [None if v is None or pd.isna(v) else float(v) for v in result["value"]]
     if query.grain:
         result["period"] = [periods.from_day_number(int(k)).isoformat() for k in result["period"]]
-    if sel.metric.aggregation is Aggregation.RATIO:
-        bounds = [
-            wilson_interval(round(num), int(n)) if n else (None, None)
-            for num, n in zip(result["_num"].fillna(0), result["n"], strict=True)
-        ]
-        result["ci_low"] = [b[0] for b in bounds]
-        result["ci_high"] = [b[1] for b in bounds]
+    _add_intervals(result, sel)
     for dim in query.by:
         result[dim] = result[dim].astype("object").where(result[dim].notna(), None)
     sort = (["period"] if query.grain else []) + list(query.by)
     if sort:
         result = result.sort_values(sort, na_position="last", kind="stable")
     return result.drop(columns=[c for c in result.columns if c.startswith("_")])
+
+
+def _add_intervals(result: pd.DataFrame, sel: Selector) -> None:
+    """95% intervals: Wilson for rates, multinomial for NPS, t for mean scores."""
+    agg = sel.metric.aggregation
+
+    def col(name: str) -> pd.Series:
+        return result[name] if name in result.columns else pd.Series(None, index=result.index)
+
+    if agg is Aggregation.RATIO:
+        bounds = [
+            wilson_interval(round(num), int(n)) if n else (None, None)
+            for num, n in zip(col("_num").fillna(0), result["n"], strict=True)
+        ]
+    elif agg is Aggregation.NPS:
+        bounds = [
+            nps_interval(int(p), int(n - p - d), int(d)) if n else (None, None)
+            for p, d, n in zip(
+                col("_promoters").fillna(0),
+                col("_detractors").fillna(0),
+                result["n"],
+                strict=True,
+            )
+        ]
+    elif agg is Aggregation.MEAN:
+        bounds = [
+            mean_interval(
+                int(n), None if pd.isna(v) else float(v), None if pd.isna(s) else float(s)
+            )
+            for v, s, n in zip(result["value"], col("_std"), result["n"], strict=True)
+        ]
+    else:
+        return
+    result["ci_low"] = [b[0] for b in bounds]
+    result["ci_high"] = [b[1] for b in bounds]
 
 
 def describe_query(query: KpiQuery) -> dict[str, Any]:

@@ -82,7 +82,9 @@ def _read_and_validate(
         source, resolved_format, mapping.delimiter, mapping.encoding, mapping.null_values
     )
     notify("read")
-    plan = plan_load(spec, mapping, [c for c in raw.table.column_names if c != ROW], label)
+    columns = [c for c in raw.table.column_names if c != ROW]
+    known_columns = resolved_format != "jsonl" or raw.table.num_rows > 0
+    plan = plan_load(spec, mapping, columns, label, check=known_columns)
     options = CastOptions(mapping.timezone, mapping.date_format, mapping.durations)
     summary = LoadSummary(table=spec.name, rows_in=raw.rows_in, file=str(source))
     summary.warnings.extend(raw.warnings + plan.warnings)

@@ -52,8 +52,14 @@ class LoadPlan:
     warnings: list[str]
 
 
-def plan_load(table: Table, mapping: Mapping, file_columns: list[str], label: str) -> LoadPlan:
-    """Resolve every canonical column of ``table`` against ``file_columns``."""
+def plan_load(
+    table: Table, mapping: Mapping, file_columns: list[str], label: str, check: bool = True
+) -> LoadPlan:
+    """Resolve every canonical column of ``table`` against ``file_columns``.
+
+    ``check=False`` skips the required-column check, for files whose columns are only known
+    from their records (JSON Lines) and that have none: their rows are all quarantined.
+    """
     mapped_sources = set(mapping.columns.values())
     by_lower: dict[str, list[str]] = {}
     for name in file_columns:
@@ -86,7 +92,8 @@ def plan_load(table: Table, mapping: Mapping, file_columns: list[str], label: st
             )
         )
     activity = _plan_activities(mapping, file_columns, label, warnings)
-    _check_required(table, columns, activity, missing_mapped, mapping, label)
+    if check:
+        _check_required(table, columns, activity, missing_mapped, mapping, label)
     return LoadPlan(table, columns, activity, warnings)
 
 

@@ -167,7 +167,7 @@ def _csv_header(path: Path, sep: str, encoding: str) -> list[str]:
     try:
         with pacsv.open_csv(
             path,
-            read_options=pacsv.ReadOptions(encoding=encoding, block_size=1 << 16),
+            read_options=pacsv.ReadOptions(encoding=encoding),
             parse_options=pacsv.ParseOptions(
                 delimiter=sep, newlines_in_values=True, invalid_row_handler=lambda _: "skip"
             ),

@@ -2,47 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
 
-from supportkpi.errors import ConfigError
+from supportkpi.metrics.options import Options
 
 if TYPE_CHECKING:
     from supportkpi.engine.backends import Backend
-
-FCR_VARIANTS = ("one_touch", "zendesk", "no_customer_followup")
-
-
-@dataclass(frozen=True)
-class Options:
-    """The ``[options]`` section of the config (SPEC §7); every field has a default."""
-
-    fcr: str = "one_touch"
-    repeat_contact_days: int = 7
-    include_bots: bool = False
-    short_abandon_s: float = 5.0
-    service_level_s: float = 20.0
-    csat_satisfied_min: float = 4.0
-
-    @classmethod
-    def from_mapping(cls, values: dict[str, Any] | None) -> Options:
-        """Build options from a dict, listing every problem at once."""
-        values = dict(values or {})
-        known = {f.name: f for f in fields(cls)}
-        problems = [f"options.{k}: unknown option" for k in values if k not in known]
-        if "fcr" in values and values["fcr"] not in FCR_VARIANTS:
-            problems.append(
-                f"options.fcr: {values['fcr']!r} is not one of {', '.join(FCR_VARIANTS)}"
-            )
-        for name in ("repeat_contact_days", "short_abandon_s", "service_level_s"):
-            if name in values and not (isinstance(values[name], int | float) and values[name] >= 0):
-                problems.append(f"options.{name}: must be a non-negative number")
-        if problems:
-            raise ConfigError("invalid options", problems)
-        return cls(**{k: v for k, v in values.items() if k in known})
 
 
 @dataclass

@@ -10,6 +10,9 @@ How a builder's output is aggregated is declared by its :class:`Aggregation`:
 - ``count``: rows ``at, <dims>``; the value is the number of rows.
 - ``sum``: rows ``at, <dims>, x``; the value is the sum of ``x``.
 - ``count_where``: rows ``at, <dims>, num, den``; value ``sum(num)``, n ``sum(den)``.
+- ``mean``: rows ``at, <dims>, x``; the mean of ``x`` with a t-interval (scores such as CES).
+- ``nps``: rows ``at, <dims>, promoter, detractor`` (0/1 flags); value ``100 * (promoters -
+  detractors) / responses`` with the multinomial interval.
 - ``ratio``: rows ``at, <dims>, num, den``; value ``sum(num) / sum(den)``, n ``sum(den)``,
   with a Wilson interval.
 - ``quotient``: two frames ``(numerator, denominator)`` of ``at, <dims>, x``; value
@@ -47,6 +50,8 @@ class Aggregation(StrEnum):
     COUNT = "count"
     SUM = "sum"
     COUNT_WHERE = "count_where"
+    MEAN = "mean"
+    NPS = "nps"
     RATIO = "ratio"
     QUOTIENT = "quotient"
     CUMULATIVE = "cumulative"
@@ -90,6 +95,11 @@ class Metric:
         if self.aggregation in (Aggregation.DISTRIBUTION, Aggregation.OPEN_INTERVALS):
             return ("mean", "median", "pNN", "count", "sum")
         return ()
+
+    @property
+    def has_interval(self) -> bool:
+        """Rates and scores carry a 95% interval (``ci_low``, ``ci_high``)."""
+        return self.aggregation in (Aggregation.RATIO, Aggregation.NPS, Aggregation.MEAN)
 
     def describe(self) -> dict[str, Any]:
         return {
