@@ -439,13 +439,14 @@ OUTCOME_CASES = [
         row(6 / 8, 6, agent="a2"),
     ], spark=True, check_n=False),
     # Backlog at 03-01 00:00: S7 (reopened), S10, S12 (fallback, unsolved), S13 (solved 03-02).
-    Golden("backlog", "outcomes", "backlog", FEB, [row(4, 4)]),
+    # n is the population, all tickets created before T: S1..S13 = 13.
+    Golden("backlog", "outcomes", "backlog", FEB, [row(4, 13)]),
     Golden("backlog-weekly", "outcomes", "backlog", FEB_WEEKS, [
-        row(1, 1, period="2024-01-29"),  # at 02-05: S3, reopened 02-04, solved again 02-05 09:00
-        row(1, 1, period="2024-02-05"),  # at 02-12: S7 (pending since 02-11)
-        row(3, 3, period="2024-02-12"),  # at 02-19: S7 S10 S12
-        row(4, 4, period="2024-02-19"),  # at 02-26: + S13
-        row(3, 3, period="2024-02-26"),  # at 03-04: S13 solved 03-02
+        row(1, 3, period="2024-01-29"),  # at 02-05: S3, reopened 02-04, solved again 02-05 09:00; n S1-S3
+        row(1, 7, period="2024-02-05"),  # at 02-12: S7 (pending since 02-11); n S1-S7
+        row(3, 12, period="2024-02-12"),  # at 02-19: S7 S10 S12; n S1-S12
+        row(4, 13, period="2024-02-19"),  # at 02-26: + S13; n all 13
+        row(3, 13, period="2024-02-26"),  # at 03-04: S13 solved 03-02
     ], spark=True),
     # created - first solved: 13 - 10 (n is not defined by the doc; here 13 + 10, unchecked).
     Golden("backlog-change", "outcomes", "backlog_change", FEB, [row(3, 23)], check_n=False),
@@ -537,15 +538,15 @@ DST_CASES = [
     ], spark=True),
     Golden("backlog-berlin-day", "dst", "backlog",
            {"start": "2024-03-30", "end": "2024-04-02", "grain": "day", **BERLIN}, [
-        row(1, 1, period="2024-03-30"),  # T = 03-30 23:00 UTC: D4
-        row(2, 2, period="2024-03-31"),  # T = 03-31 22:00 UTC: D4 D3 (D1 solved)
-        row(3, 3, period="2024-04-01"),  # T = 04-01 22:00 UTC: D4 D3 D2
+        row(1, 1, period="2024-03-30"),  # T = 03-30 23:00 UTC: D4; n D4
+        row(2, 3, period="2024-03-31"),  # T = 03-31 22:00 UTC: D4 D3 (D1 solved); n D4 D1 D3
+        row(3, 4, period="2024-04-01"),  # T = 04-01 22:00 UTC: D4 D3 D2; n + D2
     ], spark=True),
     Golden("backlog-utc-day", "dst", "backlog",
            {"start": "2024-03-30", "end": "2024-04-02", "grain": "day"}, [
-        row(2, 2, period="2024-03-30"),  # T = 03-31 00:00: D4, D1 (solved 10:00 later)
-        row(3, 3, period="2024-03-31"),  # D4 D3 D2
-        row(3, 3, period="2024-04-01"),
+        row(2, 2, period="2024-03-30"),  # T = 03-31 00:00: D4, D1 (solved 10:00 later); n 2
+        row(3, 4, period="2024-03-31"),  # D4 D3 D2; n D4 D1 D3 D2
+        row(3, 4, period="2024-04-01"),
     ]),
 ]  # fmt: skip
 
@@ -558,7 +559,8 @@ BAND_CASES = [
         row(2, 6, age_band="7-14d"),  # B4 B6
         row(1, 6, age_band=">14d"),  # B5
     ], spark=True, drop_zero_values=True),
-    Golden("bands-backlog", "bands", "backlog", MAY, [row(6, 6)]),  # not B7 (solved), B8 (at T)
+    # Open: not B7 (solved), B8 (created at T); n: B1-B7 created before T.
+    Golden("bands-backlog", "bands", "backlog", MAY, [row(6, 7)]),
     # Sorted ages 86399 86400 259200 604800 1209599 1209600: median (259200+604800)/2.
     Golden("bands-median", "bands", "backlog_age:median", MAY, [row(432000, 6)]),
     # Sum 3455998 / 6.

@@ -163,15 +163,18 @@ def _facts_from_events(facts: Facts, evs: list[dict[str, Any]], row: dict[str, A
 
 
 def open_at(facts: Facts, when: pd.Timestamp) -> bool:
-    """Is the ticket in the backlog at ``when`` (created before it and not solved at it)?"""
+    """Is the ticket in the backlog at ``when`` (created before it and not solved at it)?
+
+    An event exactly at ``when`` belongs to the next bucket, so it does not count yet.
+    """
     if not facts.created_at < when:
         return False
     if not facts.has_events:
         solved = facts.fallback_solved_at
-        return solved is None or solved > when
+        return solved is None or solved >= when
     last = None
     for at, new_status in facts.status_events:
-        if at <= when:
+        if at < when:
             last = new_status
     return last not in SOLVED
 
@@ -439,14 +442,27 @@ def _backlog(name: str, stat: str, facts: list[Facts], q: Query, tables: dict[st
     rows = []
     for period, when in backlog_instants(q, tables):
         groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+        # backlog's n is the population: every ticket created before the instant.
+        population: dict[tuple[Any, ...], int] = defaultdict(int)
         for f in facts:
-            if open_at(f, when) and _matches(f.dims, q.where):
-                key = tuple(f.dims.get(d) for d in q.by)
+            if not (f.created_at < when and _matches(f.dims, q.where)):
+                continue
+            key = tuple(f.dims.get(d) for d in q.by)
+            population[key] += 1
+            if open_at(f, when):
                 groups[key].append(seconds(f.created_at, when))
+        if name == "backlog":
+            for key, count in population.items():
+                base = {
+                    **({"period": period} if q.grain else {}),
+                    **dict(zip(q.by, key, strict=True)),
+                }
+                rows.append({**base, "value": float(len(groups.get(key, []))), "n": count})
+            continue
         for key, ages in groups.items():
             base = {**({"period": period} if q.grain else {}), **dict(zip(q.by, key, strict=True))}
             if name == "backlog":
-                rows.append({**base, "value": float(len(ages)), "n": len(ages)})
+                pass
             elif stat:
                 rows.append(
                     {**base, "value": statistic([float(a) for a in ages], stat), "n": len(ages)}

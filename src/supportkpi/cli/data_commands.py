@@ -46,9 +46,9 @@ def ingest(
     as_json: JsonOption = False,
 ) -> None:
     """Load files into a canonical table; bad rows go to the quarantine (see `rejects`)."""
-    check_inputs(table, files)  # before the database file is created
+    checked_mapping = check_inputs(table, files, mapping)  # before the database is created
     with Store(db) as store, _progress(enabled=not as_json) as progress:
-        summaries = ingest_files(store, table, files, mapping, format, progress)
+        summaries = ingest_files(store, table, files, checked_mapping, format, progress)
         rejected = any(s.rejected for s in summaries)
         shown = recent_rejects(store, loads=len(summaries)) if rejected else []
     if as_json:

@@ -113,7 +113,7 @@ def simulate_conversations(
     sim.cursor[bot_t] += rng.integers(2, 9, size=len(bot_t))
     log.message(bot_t, sim.cursor[bot_t], BOT)
     contained_t = every[contained]
-    again = sim.subset(contained_t, 0.6)
+    again = sim.subset(contained_t, p.BOT_FOLLOW_UP_SHARE)
     sim.customer_says(
         again,
         sim.cursor[again] + _lognormal(rng, np.full(len(again), 60.0), 0.6, 5),
@@ -127,7 +127,7 @@ def simulate_conversations(
     # Routing: assignment and status open; some never-answered tickets are not even routed.
     human = ~outbound & ~contained
     unanswered = human & (rng.random(n) < p.UNANSWERED_SHARE)
-    routed_t = every[human & ~(unanswered & (rng.random(n) < 0.5))]
+    routed_t = every[human & ~(unanswered & (rng.random(n) < p.UNANSWERED_UNROUTED))]
     fast = np.isin(channel[routed_t], [p.CHANNELS.index("chat"), p.CHANNELS.index("phone")])
     delay = np.where(
         fast,
@@ -146,7 +146,7 @@ def simulate_conversations(
     sim.cursor[routed_t] += 1
     log.status(routed_t, sim.cursor[routed_t], OPEN, SYSTEM)
 
-    # Outbound tickets: the agent assigns themself and waits; 70% of customers answer.
+    # Outbound tickets: the agent assigns themself and waits; most customers answer.
     log.add(
         outbound_t,
         draft.created[outbound_t] + 1,
@@ -158,7 +158,7 @@ def simulate_conversations(
     )
     sim.cursor[outbound_t] += 2
     log.status(outbound_t, sim.cursor[outbound_t], PENDING, AGENT, agent=sim.agent[outbound_t])
-    answered_mask = rng.random(len(outbound_t)) < 0.7
+    answered_mask = rng.random(len(outbound_t)) < p.OUTBOUND_REPLY_SHARE
     replied_t, silent_t = outbound_t[answered_mask], outbound_t[~answered_mask]
     sim.customer_says(
         replied_t, sim.cursor[replied_t] + sim.customer_gap(replied_t), FOLLOW_UP_MOOD
@@ -169,7 +169,7 @@ def simulate_conversations(
     # Never answered: some customers chase once; most of these tickets are dismissed later
     # (spam, duplicates), the rest stay in the backlog.
     unanswered_t = every[unanswered]
-    chasing = sim.subset(unanswered_t, 0.35)
+    chasing = sim.subset(unanswered_t, p.UNANSWERED_CHASED)
     chase_gap = _lognormal(rng, np.full(len(chasing), DAY), 0.7, 600)
     sim.customer_says(chasing, sim.cursor[chasing] + chase_gap, UPSET_MOOD)
     dismissed_t = sim.subset(unanswered_t, p.UNANSWERED_DISMISSED)

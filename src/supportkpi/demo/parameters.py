@@ -107,6 +107,10 @@ UNKNOWN_CUSTOMER_SHARE = 0.02
 # -- conversations --------------------------------------------------------------------------
 UNANSWERED_SHARE = 0.025  # inbound tickets no human ever answers (lost, spam, ...)
 UNANSWERED_DISMISSED = 0.75  # of those, solved without a reply days later (spam, duplicates)
+UNANSWERED_UNROUTED = 0.5  # of those, never even assigned
+UNANSWERED_CHASED = 0.35  # of those, the customer writes again ("any update?")
+OUTBOUND_REPLY_SHARE = 0.7  # agent-created tickets the customer answers
+BOT_FOLLOW_UP_SHARE = 0.6  # bot-contained chats where the customer writes a second time
 NOTE_BEFORE_REPLY_SHARE = 0.10  # private note before the first public reply
 NOTE_AFTER_REPLY_SHARE = 0.05
 #: Probabilities of 1, 2, 3, 4 customer/agent rounds.

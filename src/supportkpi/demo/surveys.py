@@ -105,7 +105,7 @@ def surveys_table(
     )
     resolution_d = (outcome.solved_at[csat_t] - draft.created[csat_t]) / DAY
     latent = (
-        4.6
+        4.9
         - 0.35 * np.log1p(wait_h)
         - 0.35 * np.log1p(resolution_d)
         - 0.7 * outcome.reopens[csat_t]
@@ -190,7 +190,7 @@ def _nps(
         sent = sent_base[chosen]
         answered, responded = _answers(rng, clock, sent, p.NPS_ANSWER_SHARE, DAY)
         latent = (
-            8.2
+            8.6
             + segment_bonus[c]
             - 1.2 * np.minimum(bad_tickets[c], 3)
             + rng.normal(0, 2.0, len(c))

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 #: Bucket key for everything before the range start (smaller than any real day number).
 BEFORE = -(10**9)
+#: Stands for a null dimension value inside the backlog's gap-filling grid.
+NULL_KEY = "~null~"
 AGE_BANDS = (("0-1d", 0), ("1-3d", 1), ("3-7d", 3), ("7-14d", 7), (">14d", 14))
 
 
@@ -188,6 +190,8 @@ def cumulative_frame(
         measures = {"value": frame.delta.sum(), "n": frame.opened.sum()}
         return frame.group_by(keys).aggregate(**measures) if keys else frame.aggregate(**measures)
     assert lo is not None
+    # The gap-filling grid joins on the dimensions; a null value would never match itself.
+    frame = frame.mutate(**{k: frame[k].cast("string").fill_null(NULL_KEY) for k in keys})
     frame = with_period(frame, query.tz, query.grain)
     # Everything before the range start only sets the opening level.
     frame = frame.mutate(period=ibis.ifelse(frame.at < lo, BEFORE, frame.period))
@@ -202,7 +206,8 @@ def cumulative_frame(
     )
     level = full.mutate(value=full.d.sum().over(w), n=full.o.sum().over(w))
     level = level.filter(level.period != BEFORE)
-    return level.select("period", *keys, "value", "n")
+    restored = {k: ibis.ifelse(level[k] == NULL_KEY, ibis.null("string"), level[k]) for k in keys}
+    return level.select("period", "value", "n", **restored)
 
 
 def _band(age_s: ir.NumericValue) -> ir.StringValue:

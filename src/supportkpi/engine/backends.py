@@ -8,6 +8,7 @@ which engine runs it.
 from __future__ import annotations
 
 import os
+import uuid
 import sys
 from pathlib import Path
 from typing import Any
@@ -106,7 +107,8 @@ def _read_parquet_table(con: Any, folder: Path, name: str) -> ir.Table:
     file = folder / f"{name}.parquet"
     if not file.exists():
         raise InputError(f"{folder} has no {name}.parquet; export a store with `supportkpi export`")
-    return con.read_parquet(str(file), table_name=f"src_{name}")
+    # Spark registers views session-wide: a unique name keeps two connections apart.
+    return con.read_parquet(str(file), table_name=f"src_{name}_{uuid.uuid4().hex[:12]}")
 
 
 _SPARK: Any = None

@@ -114,18 +114,17 @@ def ingest_files(
 
     Every file is checked to exist before the first is loaded.
     """
-    check_inputs(table, paths)
-    spec = get_table(table)
-    resolved = load_mapping(mapping, spec)
+    resolved = check_inputs(table, paths, mapping)
     return [ingest_file(store, table, p, resolved, format, progress) for p in paths]
 
 
-def check_inputs(table: str, paths: Sequence[str | Path]) -> None:
-    """Fail early, before touching the store, on an unknown table or a missing file."""
-    get_table(table)
+def check_inputs(table: str, paths: Sequence[str | Path], mapping: MappingSource = None) -> Mapping:
+    """Fail early, before touching the store: unknown table, missing file, bad mapping."""
+    spec = get_table(table)
     for path in paths:
         if not Path(path).is_file():
             raise InputError(f"{path}: file not found")
+    return load_mapping(mapping, spec)
 
 
 def recent_rejects(store: Store, loads: int = 1, limit: int = 5) -> list[str]:

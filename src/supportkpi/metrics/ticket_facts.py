@@ -180,7 +180,12 @@ def backlog_deltas(ctx: MetricContext) -> ir.Table:
         f = facts(ctx)
         dims = f.select("ticket_id", "created", "channel", "team", "agent", "priority", "segment")
         created = dims.mutate(
-            at=dims.created, delta=ibis.literal(1, "int64"), opened=ibis.literal(1, "int64")
+            at=dims.created,
+            delta=ibis.literal(1, "int64"),
+            opened=ibis.literal(1, "int64"),
+            rank=ibis.literal(0, "int64"),
+            orig_at=dims.created,
+            eid=ibis.literal(""),
         )
         st = _status_events(ctx)
         change = st.filter(st.prev_solved != st.now_solved)
@@ -189,6 +194,9 @@ def backlog_deltas(ctx: MetricContext) -> ir.Table:
             "at",
             delta=ibis.ifelse(change.now_solved, -1, 1).cast("int64"),
             opened=ibis.literal(0, "int64"),
+            rank=ibis.literal(1, "int64"),
+            orig_at=change.at,
+            eid=change.event_id,
         )
         change = change.join(dims, "ticket_id")
         # Time travel: a change before creation is moved to creation, so the level never dips.
@@ -205,12 +213,18 @@ def backlog_deltas(ctx: MetricContext) -> ir.Table:
             at=ibis.greatest(fallback.first_solved, fallback.created),
             delta=ibis.literal(-1, "int64"),
             opened=ibis.literal(0, "int64"),
+            rank=ibis.literal(1, "int64"),
+            orig_at=fallback.first_solved,
+            eid=ibis.literal(""),
         )
         cols = [
             "ticket_id",
             "at",
             "delta",
             "opened",
+            "rank",
+            "orig_at",
+            "eid",
             "created",
             "channel",
             "team",
@@ -226,8 +240,9 @@ def backlog_deltas(ctx: MetricContext) -> ir.Table:
 def open_intervals(ctx: MetricContext) -> ir.Table:
     """Each period a ticket spends open: ``[open_at, close_at)``, close null while open."""
     d = backlog_deltas(ctx)
-    # Opens sort before closes at the same instant, so each open pairs with the next close.
-    w = ibis.window(group_by=d.ticket_id, order_by=[d.at, d.delta.desc()])
+    # Changes keep their own order (creation first, then events as they happened, even when
+    # time travel moved them to creation), so each open pairs with the next close.
+    w = ibis.window(group_by=d.ticket_id, order_by=[d.at, d.rank, d.orig_at, d.eid])
     paired = d.mutate(close_at=d.at.lead().over(w))
     opens = paired.filter(paired.delta == 1)
     return opens.select(
