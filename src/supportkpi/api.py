@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 
 from supportkpi.engine.backends import Backend, open_backend
+from supportkpi.engine.drilldown import Page, rows_behind
 from supportkpi.engine.periods import parse_date
 from supportkpi.engine.query import KpiQuery, run_kpi
 from supportkpi.metrics.context import Options
@@ -88,6 +89,18 @@ class Connection:
         )
         query.validate()
         return query
+
+    def rows_behind(
+        self,
+        metric: str,
+        period: str | date | None = None,
+        page: int = 1,
+        page_size: int = 50,
+        **query: Any,
+    ) -> Page:
+        """The items (tickets, ...) behind one KPI value; ``query`` takes :meth:`kpi`'s filters."""
+        q = self.query([metric], **query)
+        return rows_behind(self.backend, q, parse_date(period, "period"), page, page_size)
 
     def close(self) -> None:
         self.backend.close()

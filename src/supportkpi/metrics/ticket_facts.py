@@ -246,6 +246,7 @@ def open_intervals(ctx: MetricContext) -> ir.Table:
     paired = d.mutate(close_at=d.at.lead().over(w))
     opens = paired.filter(paired.delta == 1)
     return opens.select(
+        "ticket_id",
         "channel",
         "team",
         "agent",

@@ -7,11 +7,14 @@ from collections.abc import Callable
 import ibis
 import ibis.expr.types as ir
 
+from supportkpi.metrics.agent_time import logged_in_hours, with_team
 from supportkpi.metrics.context import MetricContext
 from supportkpi.metrics.registry import Aggregation, Kind, Metric, Unit, register
 from supportkpi.metrics.ticket_facts import backlog_deltas, events, facts, open_intervals
 
 DIMS = ("channel", "team", "agent", "priority", "segment")
+#: Row columns: the dimensions and the ticket, so a number can be drilled into.
+KEYS = ("ticket_id", *DIMS)
 _OUTCOMES = "Tickets: outcomes and workload"
 
 
@@ -27,27 +30,27 @@ def _solved(ctx: MetricContext) -> ir.Table:
 
 
 def _rate(rows: ir.Table, num: ir.BooleanValue) -> ir.Table:
-    return rows.select(*DIMS, "at", num=_flag(num), den=ibis.literal(1))
+    return rows.select(*KEYS, "at", num=_flag(num), den=ibis.literal(1))
 
 
 def _volume(ctx: MetricContext) -> ir.Table:
     f = facts(ctx)
-    return f.select(*DIMS, at=f.created)
+    return f.select(*KEYS, at=f.created)
 
 
 def _tickets_solved(ctx: MetricContext) -> ir.Table:
-    return _solved(ctx).select(*DIMS, "at")
+    return _solved(ctx).select(*KEYS, "at")
 
 
 def _backlog(ctx: MetricContext) -> ir.Table:
     d = backlog_deltas(ctx)
-    return d.select(*DIMS, "at", "delta", "opened")
+    return d.select(*KEYS, "at", "delta", "opened")
 
 
 def _backlog_change(ctx: MetricContext) -> ir.Table:
     f = facts(ctx)
-    created = f.select(*DIMS, at=f.created, x=ibis.literal(1.0))
-    solved = _solved(ctx).select(*DIMS, "at", x=ibis.literal(-1.0))
+    created = f.select(*KEYS, at=f.created, x=ibis.literal(1.0))
+    solved = _solved(ctx).select(*KEYS, "at", x=ibis.literal(-1.0))
     return ibis.union(created, solved)
 
 
@@ -80,7 +83,7 @@ def _fcr(ctx: MetricContext) -> ir.Table:
 def _interactions(ctx: MetricContext) -> ir.Table:
     s = _solved(ctx)
     s = s.filter(s.has_events)
-    return s.select(*DIMS, "at", x=(s.agent_replies + s.customer_messages).cast("float64"))
+    return s.select(*KEYS, "at", x=(s.agent_replies + s.customer_messages).cast("float64"))
 
 
 def _reopen_rows(ctx: MetricContext) -> ir.Table:
@@ -90,12 +93,12 @@ def _reopen_rows(ctx: MetricContext) -> ir.Table:
 
 def _reopened(ctx: MetricContext) -> ir.Table:
     s = _solved(ctx)
-    return s.filter(s.reopens > 0).select(*DIMS, "at")
+    return s.filter(s.reopens > 0).select(*KEYS, "at")
 
 
 def _escalation(ctx: MetricContext) -> ir.Table:
     f = facts(ctx)
-    return f.select(*DIMS, at=f.created, num=_flag(f.escalated), den=ibis.literal(1))
+    return f.select(*KEYS, at=f.created, num=_flag(f.escalated), den=ibis.literal(1))
 
 
 def _resolution_rate(ctx: MetricContext) -> ir.Table:
@@ -103,7 +106,7 @@ def _resolution_rate(ctx: MetricContext) -> ir.Table:
     solved = f.first_solved.notnull()
     if ctx.range_end is not None:
         solved = solved & (f.first_solved < ctx.range_end)
-    return f.select(*DIMS, at=f.created, num=_flag(solved), den=ibis.literal(1))
+    return f.select(*KEYS, at=f.created, num=_flag(solved), den=ibis.literal(1))
 
 
 def _repeat_flags(ctx: MetricContext) -> ir.Table:
@@ -143,21 +146,8 @@ def _next_issue_avoidance(ctx: MetricContext) -> ir.Table:
 
 def _solved_per_hour(ctx: MetricContext) -> tuple[ir.Table, ir.Table]:
     s = _solved(ctx)
-    agents = ctx.table("agents").select(agent_key="agent_id", agent_team="team")
-    solved = s.select(agent=s.solver, at=s.at, x=ibis.literal(1.0))
-    a = ctx.table("agent_activity")
-    a = a.filter(a.state != "offline")
-    hours = a.select(
-        agent=a.agent_id,
-        at=ctx.epoch(a.start_at),
-        x=(ctx.epoch(a.end_at) - ctx.epoch(a.start_at)).cast("float64") / 3600.0,
-    )
-
-    def with_team(rows: ir.Table) -> ir.Table:
-        joined = rows.left_join(agents, rows.agent == agents.agent_key)
-        return joined.select("agent", "at", "x", team=joined.agent_team)
-
-    return with_team(solved), with_team(hours)
+    solved = with_team(ctx, s.select(agent=s.solver, at=s.at, x=ibis.literal(1.0)))
+    return solved, logged_in_hours(ctx)
 
 
 def _register_rate(

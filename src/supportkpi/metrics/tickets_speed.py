@@ -18,6 +18,7 @@ def duration_rows(
     """Rows ``at, <dims>, x`` for a duration ``end - start``; negative ones are left out."""
     rows = f.filter(end.notnull() & start.notnull() & (end >= start))
     return rows.select(
+        "ticket_id",
         *DIMS,
         at=ctx.dated(end, f.created).name("at"),
         x=(end - start).cast("float64"),
@@ -57,6 +58,7 @@ def _unanswered(ctx: MetricContext) -> ir.Table:
     f = facts(ctx)
     awaiting = f.filter(~f.agent_initiated)
     return awaiting.select(
+        "ticket_id",
         *DIMS,
         at=awaiting.created,
         num=ibis.ifelse(awaiting.first_response.isnull(), 1, 0),

@@ -1,0 +1,108 @@
+"""The rows behind a number: which tickets (or calls, responses, ...) make up a KPI value.
+
+A metric's builder returns one row per contributing item; when the rows carry an id column
+(``ticket_id`` for ticket metrics), the same filters, range and period as the KPI query select
+exactly the items behind its value. Point-in-time metrics (backlog) list the items open at the
+bucket end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from supportkpi.engine import periods
+from supportkpi.errors import InputError, UnsupportedError
+from supportkpi.metrics.context import MetricContext
+from supportkpi.metrics.registry import Aggregation
+from supportkpi.metrics.ticket_facts import open_intervals
+
+if TYPE_CHECKING:
+    from supportkpi.engine.backends import Backend
+    from supportkpi.engine.query import KpiQuery
+
+ID_COLUMNS = ("ticket_id", "call_id", "response_id", "session_id", "customer_id")
+MAX_PAGE_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the rows behind a KPI value."""
+
+    rows: pd.DataFrame
+    total: int
+    page: int
+    page_size: int
+
+
+def rows_behind(
+    backend: Backend,
+    query: KpiQuery,
+    period: date | None = None,
+    page: int = 1,
+    page_size: int = 50,
+) -> Page:
+    """The items behind the value of ``query``'s one metric (in ``period`` when it has a grain)."""
+    from supportkpi.engine.query import parse_selector
+
+    if len(query.metrics) != 1:
+        raise InputError("name exactly one metric to list the rows behind it")
+    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise InputError(f"page must be >= 1 and page_size between 1 and {MAX_PAGE_SIZE}")
+    query.validate()
+    sel = parse_selector(query.metrics[0])
+    lo, hi = periods.range_bounds(query.start, query.end, query.tz)
+    if period is not None:
+        if not query.grain:
+            raise InputError("a period needs a grain")
+        start = periods.bucket_start(period, query.grain)
+        p_lo, p_hi = periods.range_bounds(start, periods.next_bucket(start, query.grain), query.tz)
+        lo = p_lo if lo is None else max(lo, p_lo)
+        hi = p_hi if hi is None else min(hi, p_hi)
+    ctx = MetricContext(backend=backend, options=query.options, cohort=query.cohort, range_end=hi)
+    agg = sel.metric.aggregation
+    if agg in (Aggregation.CUMULATIVE, Aggregation.OPEN_INTERVALS):
+        rows = _open_at(ctx, hi)
+    elif agg is Aggregation.QUOTIENT:
+        raise UnsupportedError(f"{sel.metric.id} is a quotient of two tables; it has no row list")
+    else:
+        rows = sel.metric.build(ctx)
+        if lo is not None:
+            rows = rows.filter(rows.at >= lo)
+        if hi is not None:
+            rows = rows.filter(rows.at < hi)
+    id_column = next((c for c in ID_COLUMNS if c in rows.columns), None)
+    if id_column is None:
+        raise UnsupportedError(f"{sel.metric.id} has no row list")
+    for dim, values in query.where.items():
+        rows = rows.filter(rows[dim].isin(list(values)))
+    if agg is Aggregation.COUNT_WHERE:
+        rows = rows.filter(rows.num == 1)
+    total = int(backend.execute(rows.aggregate(n=rows.count()))["n"].iloc[0])
+    ordered = rows.order_by([ibis.desc(rows.at), rows[id_column]])
+    frame = backend.execute(ordered.limit(page_size, offset=(page - 1) * page_size))
+    frame = frame.rename(columns={"x": "value", "num": "counted"}).drop(
+        columns=[c for c in ("den", "delta", "opened") if c in frame.columns]
+    )
+    if "at" in frame.columns:
+        frame["at"] = pd.to_datetime(frame["at"], unit="s", utc=True)
+    return Page(frame, total, page, page_size)
+
+
+def _open_at(ctx: MetricContext, end: int | None) -> ir.Table:
+    if end is None:
+        raise InputError("give a range end (or a period) to list the open tickets at that instant")
+    iv = open_intervals(ctx)
+    open_now = iv.filter((iv.open_at < end) & (iv.close_at.isnull() | (iv.close_at >= end)))
+    return open_now.mutate(
+        at=open_now.since, x=(ibis.literal(end) - open_now.since).cast("float64")
+    )
+
+
+def describe_period(value: str | None) -> date | None:
+    return periods.parse_date(value, "period")
