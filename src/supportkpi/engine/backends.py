@@ -8,8 +8,8 @@ which engine runs it.
 from __future__ import annotations
 
 import os
-import uuid
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 

@@ -62,6 +62,7 @@ def rows_behind(
             raise InputError("a period needs a grain")
         start = periods.bucket_start(period, query.grain)
         p_lo, p_hi = periods.range_bounds(start, periods.next_bucket(start, query.grain), query.tz)
+        assert p_lo is not None and p_hi is not None
         lo = p_lo if lo is None else max(lo, p_lo)
         hi = p_hi if hi is None else min(hi, p_hi)
     ctx = MetricContext(backend=backend, options=query.options, cohort=query.cohort, range_end=hi)
