@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 
+from supportkpi.config.settings import Settings, load_settings
 from supportkpi.engine.backends import Backend, open_backend
 from supportkpi.engine.drilldown import Page, rows_behind
 from supportkpi.engine.periods import parse_date
 from supportkpi.engine.query import KpiQuery, run_kpi
-from supportkpi.metrics.context import Options
+from supportkpi.metrics.options import Options
 
 
 class Connection:
@@ -29,12 +31,15 @@ class Connection:
         source: str,
         engine: str = "duckdb",
         options: Mapping[str, Any] | None = None,
-        tz: str = "UTC",
+        tz: str | None = None,
+        config: str | Path | Settings | None = None,
     ) -> None:
         self.source = str(source)
         self.engine = engine
-        self.default_options = Options.from_mapping(dict(options or {}))
-        self.default_tz = tz
+        self.settings = config if isinstance(config, Settings) else load_settings(config)
+        merged = {**self.settings.options.as_dict(), **dict(options or {})}
+        self.default_options = Options.from_mapping(merged)
+        self.default_tz = tz or self.settings.timezone
         self.backend: Backend = open_backend(self.source, engine)
 
     def kpi(
@@ -85,6 +90,7 @@ class Connection:
             tz=tz or self.default_tz,
             cohort=cohort,
             business_hours=business_hours,
+            calendar=self.settings.business_hours,
             options=Options.from_mapping(merged),
         )
         query.validate()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 from typing import Any
 
 import holidays as holiday_calendars
@@ -120,9 +121,10 @@ def _parse_day(intervals: Any, where: str, problems: list[str]) -> tuple[tuple[i
         except ValueError as exc:
             problems.append(f"{where}: {exc}")
     parsed.sort()
-    for (s1, e1), (s2, _) in zip(parsed, parsed[1:], strict=False):
+    for (s1, e1), (s2, e2) in pairwise(parsed):
         if s2 < e1:
-            problems.append(f"{where}: intervals overlap ({_hhmm(s1)}-{_hhmm(e1)} and {_hhmm(s2)}-)")
+            first, second = f"{_hhmm(s1)}-{_hhmm(e1)}", f"{_hhmm(s2)}-{_hhmm(e2)}"
+            problems.append(f"{where}: intervals overlap ({first} and {second})")
     if len(parsed) > MAX_INTERVALS_PER_DAY:
         problems.append(f"{where}: at most {MAX_INTERVALS_PER_DAY} intervals a day")
     return tuple(parsed)
@@ -132,7 +134,9 @@ def _hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def parse_business_hours(section: dict[str, Any] | None, problems: list[str]) -> BusinessHours | None:
+def parse_business_hours(
+    section: dict[str, Any] | None, problems: list[str]
+) -> BusinessHours | None:
     """Parse ``[business_hours]``; problems are appended to ``problems`` (never raised here)."""
     if section is None:
         return None

@@ -13,7 +13,6 @@ from rich.console import Console
 from rich.table import Table
 
 from supportkpi.api import Connection
-from supportkpi.config import load_settings
 from supportkpi.engine.query import parse_where
 from supportkpi.errors import InputError
 from supportkpi.metrics.registry import all_metrics, get_metric
@@ -112,10 +111,7 @@ def register(app: typer.Typer) -> None:
         """Compute KPIs from a store or a Parquet folder."""
         if format_ not in FORMATS:
             raise InputError(f"unknown format {format_!r}; use table, csv or json")
-        settings = load_settings(config)
-        with Connection(
-            db, engine=engine, options=settings.options.as_dict(), tz=tz or settings.timezone
-        ) as con:
+        with Connection(db, engine=engine, tz=tz, config=config) as con:
             frame = con.kpi(
                 metrics,
                 start=from_,

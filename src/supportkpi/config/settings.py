@@ -1,7 +1,8 @@
 """Load the TOML config file (SPEC §7), listing every problem at once.
 
-This version reads ``timezone`` and ``[options]``; the business-hours, SLA and targets
-sections are accepted and kept for the layers that use them.
+Sections: ``timezone``, ``[business_hours]`` (with ``teams``), ``[[sla]]`` policies,
+``[targets]`` and ``[options]``. Every section is validated and every problem is reported in one
+:class:`ConfigError`, each with its key and the reason.
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from supportkpi.calendar.schedule import BusinessHours, parse_business_hours
+from supportkpi.config.targets import KpiTarget, parse_targets
 from supportkpi.engine.periods import zone
 from supportkpi.errors import ConfigError, InputError, SupportKpiError
-from supportkpi.metrics.context import Options
+from supportkpi.metrics.options import Options
+from supportkpi.sla.policy import SlaPolicy, parse_policies
 
-KNOWN_SECTIONS = ("timezone", "business_hours", "sla", "targets", "options", "surveys", "spark")
+KNOWN_SECTIONS = ("timezone", "business_hours", "sla", "targets", "options")
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,32 @@ class Settings:
 
     timezone: str = "UTC"
     options: Options = field(default_factory=Options)
-    raw: dict[str, Any] = field(default_factory=dict)
+    business_hours: BusinessHours | None = None
+    sla: tuple[SlaPolicy, ...] = ()
+    targets: tuple[KpiTarget, ...] = ()
+
+
+def parse_settings(raw: dict[str, Any], source: str = "config") -> Settings:
+    """Validate a config dict; raise one ConfigError listing every problem."""
+    problems = [f"{key}: unknown setting" for key in raw if key not in KNOWN_SECTIONS]
+    tz = str(raw.get("timezone", "UTC"))
+    try:
+        zone(tz)
+    except SupportKpiError:
+        problems.append(f"timezone: unknown timezone {tz!r}")
+    options = Options()
+    try:
+        options = Options.from_mapping(raw.get("options"))
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+    hours = parse_business_hours(raw.get("business_hours"), problems)
+    policies = parse_policies(raw.get("sla"), problems)
+    if any(p.business_hours for p in policies) and hours is None:
+        problems.append("sla: a policy uses business_hours but there is no [business_hours]")
+    targets = parse_targets(raw.get("targets"), problems)
+    if problems:
+        raise ConfigError(f"{source}: invalid config", problems)
+    return Settings(tz, options, hours, tuple(policies), tuple(targets))
 
 
 def load_settings(path: str | Path | None) -> Settings:
@@ -38,17 +67,4 @@ def load_settings(path: str | Path | None) -> Settings:
         raw = tomllib.loads(file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: not valid TOML ({exc})") from None
-    problems = [f"{key}: unknown setting" for key in raw if key not in KNOWN_SECTIONS]
-    tz = raw.get("timezone", "UTC")
-    try:
-        zone(str(tz))
-    except SupportKpiError:
-        problems.append(f"timezone: unknown timezone {tz!r}")
-    options = Options()
-    try:
-        options = Options.from_mapping(raw.get("options"))
-    except ConfigError as exc:
-        problems.extend(exc.problems)
-    if problems:
-        raise ConfigError(f"{file}: invalid config", problems)
-    return Settings(timezone=str(tz), options=options, raw=raw)
+    return parse_settings(raw, str(file))

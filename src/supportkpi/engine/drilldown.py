@@ -65,7 +65,13 @@ def rows_behind(
         assert p_lo is not None and p_hi is not None
         lo = p_lo if lo is None else max(lo, p_lo)
         hi = p_hi if hi is None else min(hi, p_hi)
-    ctx = MetricContext(backend=backend, options=query.options, cohort=query.cohort, range_end=hi)
+    ctx = MetricContext(
+        backend=backend,
+        options=query.options,
+        cohort=query.cohort,
+        range_end=hi,
+        business=query.calendar if query.business_hours else None,
+    )
     agg = sel.metric.aggregation
     if agg in (Aggregation.CUMULATIVE, Aggregation.OPEN_INTERVALS):
         rows = _open_at(ctx, hi)

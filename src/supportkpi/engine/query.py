@@ -16,10 +16,11 @@ from typing import Any
 import ibis.expr.types as ir
 import pandas as pd
 
+from supportkpi.calendar.schedule import BusinessHours
 from supportkpi.engine import periods
 from supportkpi.engine.aggregate import aggregate_frame, cumulative_frame, open_intervals_frame
 from supportkpi.engine.backends import Backend
-from supportkpi.errors import InputError, UnsupportedError
+from supportkpi.errors import InputError
 from supportkpi.metrics.context import MetricContext, Options
 from supportkpi.metrics.registry import Aggregation, Metric, get_metric
 from supportkpi.stats.intervals import mean_interval, nps_interval, wilson_interval
@@ -77,6 +78,7 @@ class KpiQuery:
     tz: str = "UTC"
     cohort: str = "event"
     business_hours: bool = False
+    calendar: BusinessHours | None = None
     options: Options = field(default_factory=Options)
 
     def validate(self) -> list[Selector]:
@@ -96,8 +98,11 @@ class KpiQuery:
                 )
         if len(set(self.by)) != len(self.by):
             raise InputError("a dimension is repeated in 'by'")
-        if self.business_hours:
-            raise UnsupportedError("business-hours durations are not available yet")
+        if self.business_hours and self.calendar is None:
+            raise InputError(
+                "business-hours durations need a [business_hours] schedule in the config "
+                "(--config FILE)"
+            )
         selectors = [parse_selector(m) for m in self.metrics]
         for sel in selectors:
             for dim in (*self.by, *self.where):
@@ -124,7 +129,13 @@ def run_kpi(backend: Backend, query: KpiQuery) -> pd.DataFrame:
     """Compute every selector of ``query``; one row per metric, period and dimension values."""
     selectors = query.validate()
     lo, hi = periods.range_bounds(query.start, query.end, query.tz)
-    ctx = MetricContext(backend=backend, options=query.options, cohort=query.cohort, range_end=hi)
+    ctx = MetricContext(
+        backend=backend,
+        options=query.options,
+        cohort=query.cohort,
+        range_end=hi,
+        business=query.calendar if query.business_hours else None,
+    )
     frames = [_run_one(backend, ctx, sel, query, lo, hi) for sel in selectors]
     extra = (
         ["age_band"]

@@ -11,6 +11,7 @@ import ibis.expr.types as ir
 from supportkpi.metrics.options import Options
 
 if TYPE_CHECKING:
+    from supportkpi.calendar.schedule import BusinessHours
     from supportkpi.engine.backends import Backend
 
 
@@ -22,7 +23,8 @@ class MetricContext:
     options: Options = field(default_factory=Options)
     cohort: str = "event"  # or "created"
     range_end: int | None = None  # epoch seconds of the report end, when given
-    business_hours: bool = False
+    #: The business calendar when durations are in business time, else None.
+    business: BusinessHours | None = None
     _cache: dict[str, Any] = field(default_factory=dict)
 
     def table(self, name: str) -> ir.Table:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from supportkpi.calendar.business import with_business_seconds
 from supportkpi.metrics.context import MetricContext
 from supportkpi.metrics.registry import Aggregation, Kind, Metric, Unit, register
 from supportkpi.metrics.ticket_facts import facts, response_runs
@@ -15,14 +16,19 @@ DIMS = ("channel", "team", "agent", "priority", "segment")
 def duration_rows(
     f: ir.Table, ctx: MetricContext, start: ir.IntegerValue, end: ir.IntegerValue
 ) -> ir.Table:
-    """Rows ``at, <dims>, x`` for a duration ``end - start``; negative ones are left out."""
+    """Rows ``at, <dims>, x`` for a duration ``end - start``; negative ones are left out.
+
+    With ``business_hours`` the duration counts only the open hours of the ticket's team
+    calendar (see :mod:`supportkpi.calendar.business`).
+    """
     rows = f.filter(end.notnull() & start.notnull() & (end >= start))
-    return rows.select(
-        "ticket_id",
-        *DIMS,
-        at=ctx.dated(end, f.created).name("at"),
-        x=(end - start).cast("float64"),
+    rows = rows.select(
+        "ticket_id", *DIMS, at=ctx.dated(end, f.created).name("at"), _start=start, _end=end
     )
+    if ctx.business is not None:
+        rows = with_business_seconds(rows, ctx.business, "_start", "_end", team="team")
+        return rows.drop("_start", "_end")
+    return rows.mutate(x=(rows._end - rows._start).cast("float64")).drop("_start", "_end")
 
 
 def _first_response(ctx: MetricContext) -> ir.Table:

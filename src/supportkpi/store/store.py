@@ -84,7 +84,10 @@ class Store:
     def __init__(self, path: str | Path, read_only: bool = False) -> None:
         self.path = str(path)
         if read_only and self.path != ":memory:" and not Path(self.path).exists():
-            raise InputError(f"database {self.path} does not exist; create it with `supportkpi demo` or `supportkpi ingest`")
+            raise InputError(
+                f"database {self.path} does not exist; "
+                "create it with `supportkpi demo` or `supportkpi ingest`"
+            )
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:
@@ -157,9 +160,7 @@ class Store:
         written = []
         for name in TABLES:
             target = out / f"{name}.parquet"
-            self.con.execute(
-                f"COPY {quote_ident(name)} TO ? (FORMAT parquet)", [str(target)]
-            )
+            self.con.execute(f"COPY {quote_ident(name)} TO ? (FORMAT parquet)", [str(target)])
             written.append(target)
         return written
 
