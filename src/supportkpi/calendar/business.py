@@ -98,7 +98,7 @@ def calendar_id(hours: BusinessHours, team: ir.StringValue) -> ir.StringValue:
     """The calendar of a row: its team's own schedule, else the default."""
     if not hours.teams:
         return ibis.literal(DEFAULT_CALENDAR)
-    cases = [(team == name, f"team:{name}") for name in hours.teams]
+    cases = [(team == name, f"team:{name}") for name in hours.team_names]
     return ibis.cases(*cases, else_=DEFAULT_CALENDAR)
 
 

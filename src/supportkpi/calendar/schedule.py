@@ -50,12 +50,17 @@ class BusinessHours:
     """The default schedule and the per-team overrides."""
 
     default: Schedule
-    teams: dict[str, Schedule] = field(default_factory=dict)
+    #: ``(team, schedule)`` pairs; a tuple so that the whole config stays hashable (cached).
+    teams: tuple[tuple[str, Schedule], ...] = ()
+
+    @property
+    def team_names(self) -> list[str]:
+        return [name for name, _ in self.teams]
 
     @property
     def calendars(self) -> dict[str, Schedule]:
         """Every schedule by calendar id: ``"default"`` and ``"team:<name>"``."""
-        return {"default": self.default, **{f"team:{t}": s for t, s in self.teams.items()}}
+        return {"default": self.default, **{f"team:{t}": s for t, s in self.teams}}
 
 
 def parse_interval(text: str) -> tuple[int, int]:
@@ -141,11 +146,10 @@ def parse_business_hours(
     if section is None:
         return None
     default = _parse_schedule(section, "business_hours", None, problems)
-    teams = {}
-    for team, team_section in dict(section.get("teams", {})).items():
-        teams[team] = _parse_schedule(
-            dict(team_section), f"business_hours.teams.{team}", default, problems
-        )
+    teams = tuple(
+        (team, _parse_schedule(dict(part), f"business_hours.teams.{team}", default, problems))
+        for team, part in dict(section.get("teams", {})).items()
+    )
     return BusinessHours(default, teams)
 
 
