@@ -91,6 +91,7 @@ class Connection:
             cohort=cohort,
             business_hours=business_hours,
             calendar=self.settings.business_hours,
+            sla_policies=self.settings.sla,
             options=Options.from_mapping(merged),
         )
         query.validate()

@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 import ibis
+import numpy as np
 import ibis.expr.types as ir
 import pandas as pd
 
@@ -134,3 +135,43 @@ def with_business_seconds(
     drop = ["_cal", "_d0", "_d1", "_k0", "_u0", "_k1", "_u1"]
     drop += [f"s_{c}" for c in names] + [f"e_{c}" for c in names]
     return joined.mutate(**{out: seconds.cast("float64")}).drop(*drop)
+
+
+def calendar_for_team(hours: BusinessHours, team: str | None) -> str:
+    """The calendar id a ticket of ``team`` uses (the Python twin of :func:`calendar_id`)."""
+    return f"team:{team}" if team in hours.team_names else DEFAULT_CALENDAR
+
+
+def add_business_seconds(hours: BusinessHours, calendar: str, start: int, seconds: float) -> int:
+    """The instant ``seconds`` of business time after ``start`` (for due times in listings)."""
+    days, cum, opens, closes = _calendar_arrays(hours, calendar)
+    day = int(np.searchsorted(days, start // 86400))
+    if day >= len(days) or days[day] != start // 86400:
+        raise ValueError("instant outside the business calendar's range")
+    lengths = closes - opens
+    before = cum[day] + np.clip(start - opens[day], 0, lengths[day]).sum()
+    goal = before + seconds
+    # The last day whose cumulative total at its start is below the goal holds the instant.
+    index = max(int(np.searchsorted(cum, goal, side="left")) - 1, day)
+    left = goal - cum[index]
+    for a, length in zip(opens[index], lengths[index], strict=True):
+        if length > 0 and left <= length:
+            return int(a + left)
+        left -= length
+    raise ValueError("due time beyond the business calendar's range")
+
+
+@lru_cache(maxsize=16)
+def _calendar_arrays(
+    hours: BusinessHours, calendar: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    frame = _calendars_frame(hours)
+    frame = frame[frame.calendar == calendar]
+    opens = frame[[f"a{i}" for i in range(SEGMENTS)]].to_numpy(dtype="int64")
+    closes = frame[[f"b{i}" for i in range(SEGMENTS)]].to_numpy(dtype="int64")
+    return (
+        frame["utc_day"].to_numpy(dtype="int64"),
+        frame["cum"].to_numpy(dtype="int64"),
+        opens,
+        closes,
+    )

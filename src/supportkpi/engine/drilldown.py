@@ -8,6 +8,7 @@ bucket end.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -71,6 +72,9 @@ def rows_behind(
         cohort=query.cohort,
         range_end=hi,
         business=query.calendar if query.business_hours else None,
+        calendar=query.calendar,
+        sla_policies=query.sla_policies,
+        as_of=hi if hi is not None else int(time.time()),
     )
     agg = sel.metric.aggregation
     if agg in (Aggregation.CUMULATIVE, Aggregation.OPEN_INTERVALS):

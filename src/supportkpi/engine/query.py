@@ -8,6 +8,7 @@ filters, dating, bucketing and the aggregation the metric declares, always in Ib
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,6 +18,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from supportkpi.calendar.schedule import BusinessHours
+from supportkpi.sla.policy import SlaPolicy
 from supportkpi.engine import periods
 from supportkpi.engine.aggregate import aggregate_frame, cumulative_frame, open_intervals_frame
 from supportkpi.engine.backends import Backend
@@ -26,7 +28,17 @@ from supportkpi.metrics.registry import Aggregation, Metric, get_metric
 from supportkpi.stats.intervals import mean_interval, nps_interval, wilson_interval
 
 _STAT = re.compile(r"^(mean|median|count|sum|p(\d{1,2}(?:\.\d+)?))$")
-KNOWN_DIMENSIONS = ("channel", "team", "agent", "priority", "segment", "queue", "age_band")
+KNOWN_DIMENSIONS = (
+    "channel",
+    "team",
+    "agent",
+    "priority",
+    "segment",
+    "queue",
+    "sla_target",
+    "sla_policy",
+    "age_band",
+)
 
 
 @dataclass(frozen=True)
@@ -79,6 +91,7 @@ class KpiQuery:
     cohort: str = "event"
     business_hours: bool = False
     calendar: BusinessHours | None = None
+    sla_policies: tuple[SlaPolicy, ...] = ()
     options: Options = field(default_factory=Options)
 
     def validate(self) -> list[Selector]:
@@ -135,6 +148,9 @@ def run_kpi(backend: Backend, query: KpiQuery) -> pd.DataFrame:
         cohort=query.cohort,
         range_end=hi,
         business=query.calendar if query.business_hours else None,
+        calendar=query.calendar,
+        sla_policies=query.sla_policies,
+        as_of=hi if hi is not None else int(time.time()),
     )
     frames = [_run_one(backend, ctx, sel, query, lo, hi) for sel in selectors]
     extra = (

@@ -12,6 +12,7 @@ from supportkpi.metrics.options import Options
 
 if TYPE_CHECKING:
     from supportkpi.calendar.schedule import BusinessHours
+    from supportkpi.sla.policy import SlaPolicy
     from supportkpi.engine.backends import Backend
 
 
@@ -25,6 +26,11 @@ class MetricContext:
     range_end: int | None = None  # epoch seconds of the report end, when given
     #: The business calendar when durations are in business time, else None.
     business: BusinessHours | None = None
+    #: The configured calendar and SLA policies (used by SLA targets whatever ``business``).
+    calendar: BusinessHours | None = None
+    sla_policies: tuple[SlaPolicy, ...] = ()
+    #: "Now" for targets still running: the report end, else the time of the query.
+    as_of: int | None = None
     _cache: dict[str, Any] = field(default_factory=dict)
 
     def table(self, name: str) -> ir.Table:

@@ -260,6 +260,14 @@ def open_intervals(ctx: MetricContext) -> ir.Table:
 
 def response_runs(ctx: MetricContext) -> ir.Table:
     """Runs of customer messages, each with the next agent reply after its first message."""
+
+    def build() -> ir.Table:
+        return _response_runs(ctx)
+
+    return ctx.cached("response_runs", build)
+
+
+def _response_runs(ctx: MetricContext) -> ir.Table:
     e = events(ctx)
     m = e.filter(e.is_customer_public | e.is_agent_reply)
     # At the same second an agent reply sorts before a customer message: a reply must come
@@ -278,7 +286,6 @@ def response_runs(ctx: MetricContext) -> ir.Table:
         prev_customer=m.is_customer_public.lag().over(asc),
         next_reply=reply_at.min().over(desc),
     )
-    runs = m.filter(
-        m.is_customer_public & ~m.prev_customer.fill_null(False) & m.next_reply.notnull()
-    )
+    runs = m.filter(m.is_customer_public & ~m.prev_customer.fill_null(False))
+    # reply_at is null for a run still waiting for an answer.
     return runs.select("ticket_id", run_start=runs.at, reply_at=runs.next_reply)

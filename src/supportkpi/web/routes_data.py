@@ -1,0 +1,73 @@
+"""``/api/rejects``, ``/api/loads`` and ``POST /api/ingest/{table}`` (admin): the data layer."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi.responses import JSONResponse
+
+from supportkpi.cli.data_commands import SUMMARY_KEYS
+from supportkpi.ingest.loader import check_inputs, ingest_file
+from supportkpi.web.app import ApiState, api_state, plain
+from supportkpi.web.auth import requires
+
+router = APIRouter(tags=["data"])
+State = Annotated[ApiState, Depends(api_state)]
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@router.get("/api/rejects", dependencies=[Depends(requires("viewer"))])
+def rejects(
+    state: State,
+    limit: Annotated[int | None, Query(ge=1, description="At most N rows.")] = None,
+) -> JSONResponse:
+    """The quarantine, newest loads first, with each row's rule and message (`supportkpi rejects`)."""
+    with state.reading() as reader:
+        rows = reader.store.rejects().to_pylist()
+    rows.sort(key=lambda r: (-r["load_id"], r["file_name"], r["row_number"] or 0))
+    return JSONResponse({"rows": plain(rows[:limit] if limit else rows)})
+
+
+@router.get("/api/loads", dependencies=[Depends(requires("viewer"))])
+def loads(state: State) -> JSONResponse:
+    """The load log: one row per load, with its counts and warnings, oldest first."""
+    with state.reading() as reader:
+        rows = reader.store.load_log().to_pylist()
+    return JSONResponse({"rows": plain(rows)})
+
+
+@router.post("/api/ingest/{table}", dependencies=[Depends(requires("admin"))])
+def ingest(
+    state: State,
+    table: str,
+    file: Annotated[UploadFile, File(description="CSV, TSV, Parquet or JSON Lines file.")],
+    mapping: Annotated[
+        UploadFile | None, File(description="Mapping file (TOML): columns, values, events.")
+    ] = None,
+    format: Annotated[str | None, Form(description="csv, tsv, parquet or jsonl.")] = None,
+) -> JSONResponse:
+    """Load one file into a canonical table; the summary of `supportkpi ingest --json`."""
+    with tempfile.TemporaryDirectory(prefix="supportkpi-upload-") as tmp:
+        data = _save(file, Path(tmp), "upload")
+        rules = _save(mapping, Path(tmp), "mapping") if mapping is not None else None
+        checked = check_inputs(table, [data], rules)
+        with state.writing() as store:
+            summary = ingest_file(store, table, data, checked, format or None)
+    result: dict[str, Any] = summary.as_dict()
+    return JSONResponse({key: result[key] for key in SUMMARY_KEYS})
+
+
+def _save(upload: UploadFile, folder: Path, fallback: str) -> Path:
+    """Copy an upload into ``folder`` under a safe version of its name (its suffix names the format)."""
+    name = _UNSAFE.sub("_", Path(upload.filename or fallback).name).lstrip(".") or fallback
+    target = folder / name
+    if target.exists():
+        target = folder / f"{fallback}-{name}"
+    with target.open("wb") as out:
+        shutil.copyfileobj(upload.file, out)
+    return target
