@@ -28,6 +28,9 @@ COMMAND_MODULES = (
     "supportkpi.cli.demo_command",
     "supportkpi.cli.kpi_commands",
     "supportkpi.cli.staffing_command",
+    "supportkpi.cli.sla_commands",
+    "supportkpi.cli.customer_commands",
+    "supportkpi.cli.web_commands",
 )
 
 for _module in COMMAND_MODULES:
@@ -41,7 +44,10 @@ for _module in COMMAND_MODULES:
 def main() -> None:
     """Run the CLI, turning library errors into one line on stderr."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode the parser returns an Exit's code instead of exiting.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except SupportKpiError as exc:
         typer.echo(f"Error: {exc}", err=True)
         sys.exit(2)

@@ -24,6 +24,11 @@ class MetricContext:
     options: Options = field(default_factory=Options)
     cohort: str = "event"  # or "created"
     range_end: int | None = None  # epoch seconds of the report end, when given
+    #: The query's periods, for period metrics (retention, ASAT, ...): each grain bucket of
+    #: the report timezone is a period, else the whole range [range_start, range_end).
+    range_start: int | None = None
+    grain: str | None = None
+    tz: str = "UTC"
     #: The business calendar when durations are in business time, else None.
     business: BusinessHours | None = None
     #: The configured calendar and SLA policies (used by SLA targets whatever ``business``).

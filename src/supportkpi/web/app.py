@@ -154,11 +154,7 @@ class ApiState:
     def _open_reader(self) -> Reader:
         store = Store(self.db_path, read_only=True)
         try:
-            con = Connection(
-                self.db_path,
-                options=self.settings.options.as_dict(),
-                tz=self.settings.timezone,
-            )
+            con = Connection(self.db_path, config=self.settings)
         except BaseException:
             store.close()
             raise

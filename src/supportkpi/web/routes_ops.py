@@ -54,7 +54,7 @@ def sla_at_risk(
     """Open tickets whose SLA target falls due within the horizon."""
     at_risk = _library_function("supportkpi.sla", "at_risk", "SLA at-risk list")
     with state.reading() as reader:
-        found = at_risk(reader.con, horizon_s, **_accepted(at_risk, settings=state.settings))
+        found = at_risk(reader.con, horizon_s)
     return JSONResponse({"horizon_s": horizon_s, "rows": _rows(found)})
 
 
@@ -66,7 +66,7 @@ def customers(
 ) -> JSONResponse:
     """Value against cost to serve, one row per customer."""
     value_vs_cost = _library_function("supportkpi.report", "value_vs_cost", "value-vs-cost view")
-    extra = _accepted(value_vs_cost, start=from_, end=to, settings=state.settings)
+    extra = _accepted(value_vs_cost, start=from_, end=to)
     with state.reading() as reader:
         found = value_vs_cost(reader.con, **extra)
     return JSONResponse({"rows": _rows(found)})
