@@ -103,8 +103,8 @@ def aht_data() -> Tables:
             )
         )  # fmt: skip
     # Two abandoned calls with a talk time (bad data): not handled, so not counted.
-    rows.append(call("A900", "2024-03-01 12:00", None, "2024-03-01 12:01", talk_s=600.0))
-    rows.append(call("A901", "2024-03-01 12:05", None, "2024-03-01 12:06", talk_s=900.0))
+    for call_id, at in (("A900", "2024-03-01 12:00:00+00:00"), ("A901", "2024-03-01 12:05:00+00:00")):
+        rows.append(call(call_id, at, None, at.replace(":00+", ":50+"), talk_s=600.0))
     return {"calls": calls_frame(rows)}
 
 
@@ -200,6 +200,14 @@ class Golden:
     expected: list[dict[str, Any]]
     spark: bool = False  # also on PySpark (a representative subset: Spark is slow)
     options: dict[str, Any] = field(default_factory=dict)
+    #: A known engine bug the library run still hits (strict xfail: red once it is fixed).
+    engine_bug: str | None = None
+
+
+#: engine/aggregate.py joins a quotient's numerator and denominator on the dimension values
+#: with '=', so a null dimension (an agent missing from the agents table has no team) never
+#: matches itself: the null-team row comes back twice, valueless. Needs a null-safe join.
+NULL_KEY_QUOTIENT = "quotient join drops null dimension keys (engine/aggregate.py)"
 
 
 def row(value: float | None, n: int, **keys: Any) -> dict[str, Any]:
@@ -315,7 +323,7 @@ AGENT_CASES = [
     ]),
     Golden("util-by-team", "agents", "agent_utilization", {**MAR, "by": ["team"]}, [
         row(0.375, 5, team="tA"), row(7200 / 12600, 3, team="tB"), row(0.0, 1, team=None),
-    ]),
+    ], engine_bug=NULL_KEY_QUOTIENT),
     # Only 'handling' is handling time: b1 3600 + b2 7200 = 10800 / 30600.
     Golden("util-handling-only", "agents", "agent_utilization", MAR, [row(10800 / 30600, 9)],
            options={"handling_states": ["handling"]}),
@@ -347,9 +355,11 @@ CASES = CALL_CASES + AHT_CASES + FCR_CASES + AGENT_CASES
 # -- running -----------------------------------------------------------------------------------
 def _params() -> Iterator[Any]:
     for case in CASES:
-        yield pytest.param(case, "duckdb", id=f"{case.id}-duckdb")
+        bug = [pytest.mark.xfail(strict=True, reason=case.engine_bug)] if case.engine_bug else []
+        yield pytest.param(case, "duckdb", id=f"{case.id}-duckdb", marks=bug)
         if case.spark:
-            yield pytest.param(case, "pyspark", id=f"{case.id}-pyspark", marks=pytest.mark.spark)
+            yield pytest.param(case, "pyspark", id=f"{case.id}-pyspark",
+                               marks=[pytest.mark.spark, *bug])  # fmt: skip
 
 
 class Connections:

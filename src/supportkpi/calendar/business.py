@@ -18,8 +18,8 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 import ibis
-import numpy as np
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from supportkpi.calendar.schedule import MAX_INTERVALS_PER_DAY, BusinessHours, Schedule
@@ -92,15 +92,24 @@ def calendar_frame(calendar_id: str, schedule: Schedule) -> pd.DataFrame:
 @lru_cache(maxsize=8)
 def _calendars_frame(hours: BusinessHours) -> pd.DataFrame:
     frames = [calendar_frame(cid, schedule) for cid, schedule in hours.calendars.items()]
-    return pd.concat(frames, ignore_index=True)
+    frame = pd.concat(frames, ignore_index=True)
+    # One integer join key per (calendar, UTC day): a single-column equality join is the
+    # cheapest join on both engines.
+    numbers = {cid: i for i, cid in enumerate(hours.calendars)}
+    frame.insert(0, "key", frame["calendar"].map(numbers) * KEY_STRIDE + frame["utc_day"])
+    return frame
 
 
-def calendar_id(hours: BusinessHours, team: ir.StringValue) -> ir.StringValue:
-    """The calendar of a row: its team's own schedule, else the default."""
+#: Calendar number × KEY_STRIDE + UTC day number is the join key (days stay below 10^6).
+KEY_STRIDE = 1_000_000
+
+
+def calendar_number(hours: BusinessHours, team: ir.StringValue) -> ir.IntegerValue:
+    """The calendar of a row as a number: its team's own schedule, else the default (0)."""
     if not hours.teams:
-        return ibis.literal(DEFAULT_CALENDAR)
-    cases = [(team == name, f"team:{name}") for name in hours.team_names]
-    return ibis.cases(*cases, else_=DEFAULT_CALENDAR)
+        return ibis.literal(0, "int64")
+    cases = [(team == name, i + 1) for i, name in enumerate(hours.team_names)]
+    return ibis.cases(*cases, else_=0).cast("int64")
 
 
 def _business_before(row: ir.Table, t: ir.IntegerValue, prefix: str) -> ir.IntegerValue:
@@ -118,27 +127,27 @@ def with_business_seconds(
 
     Instants outside the calendar's years (2000-2045) give null.
     """
-    cal = ibis.memtable(_calendars_frame(hours))
+    cal = ibis.memtable(_calendars_frame(hours).drop(columns=["calendar", "utc_day"]))
+    base = calendar_number(hours, rows[team]) * KEY_STRIDE
     rows = rows.mutate(
-        _cal=calendar_id(hours, rows[team]),
-        _d0=(rows[start] / 86400).floor().cast("int64"),
-        _d1=(rows[end] / 86400).floor().cast("int64"),
+        _k0=base + (rows[start] / 86400).floor().cast("int64"),
+        _k1=base + (rows[end] / 86400).floor().cast("int64"),
     )
-    names = [c for c in cal.columns if c not in ("calendar", "utc_day")]
-    c0 = cal.select(_k0=cal.calendar, _u0=cal.utc_day, **{f"s_{c}": cal[c] for c in names})
-    c1 = cal.select(_k1=cal.calendar, _u1=cal.utc_day, **{f"e_{c}": cal[c] for c in names})
-    joined = rows.join(c0, [rows._cal == c0._k0, rows._d0 == c0._u0])
-    joined = joined.join(c1, [joined._cal == c1._k1, joined._d1 == c1._u1])
+    names = [c for c in cal.columns if c != "key"]
+    c0 = cal.select(_j0=cal.key, **{f"s_{c}": cal[c] for c in names})
+    c1 = cal.select(_j1=cal.key, **{f"e_{c}": cal[c] for c in names})
+    joined = rows.join(c0, rows._k0 == c0._j0)
+    joined = joined.join(c1, joined._k1 == c1._j1)
     seconds = _business_before(joined, joined[end], "e_") - _business_before(
         joined, joined[start], "s_"
     )
-    drop = ["_cal", "_d0", "_d1", "_k0", "_u0", "_k1", "_u1"]
+    drop = ["_k0", "_k1", "_j0", "_j1"]
     drop += [f"s_{c}" for c in names] + [f"e_{c}" for c in names]
     return joined.mutate(**{out: seconds.cast("float64")}).drop(*drop)
 
 
 def calendar_for_team(hours: BusinessHours, team: str | None) -> str:
-    """The calendar id a ticket of ``team`` uses (the Python twin of :func:`calendar_id`)."""
+    """The calendar id a ticket of ``team`` uses (the Python twin of :func:`calendar_number`)."""
     return f"team:{team}" if team in hours.team_names else DEFAULT_CALENDAR
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from supportkpi.schema import Column, ColumnType
+from supportkpi.schema.tables import SURVEY_SCALES
 
 #: A time followed by a UTC offset: the text names an instant, not a wall-clock time.
 OFFSET_PATTERN = r"[T ]\d{1,2}:\d\d(:\d\d(\.\d+)?)?\s*(Z|UTC|[+-]\d\d(:?\d\d)?)$"
@@ -46,6 +47,9 @@ RULE_TEXTS = {
     "list": "is not a list (a;b, a,b or a JSON array)",
     "duration": "is not a duration in the mapped format",
     "enum": "is not an allowed value",
+    "scale": "is outside its survey kind's scale (a whole number: "
+    + ", ".join(f"{kind} {low}-{high}" for kind, (low, high) in SURVEY_SCALES.items())
+    + ")",
 }
 
 

@@ -22,6 +22,7 @@ from supportkpi.ingest.plan import plan_load
 from supportkpi.ingest.readers import ROW, detect_format, read_raw
 from supportkpi.ingest.validate import Validated, drop_work_tables, time_travel_count, validate
 from supportkpi.schema import Table, get_table
+from supportkpi.sentiment import score_events
 from supportkpi.store import LOAD_LOG, QUARANTINE, LoadSummary, Store, file_hash
 from supportkpi.store.derive import derive_tickets, replace_derived, unknown_ticket_events
 
@@ -51,6 +52,8 @@ def ingest_file(
     summary, checked = _read_and_validate(store, spec, resolved, Path(path), format, notify)
     content_hash = file_hash(path)
     good, rejects = checked.good, checked.rejects
+    if spec.name == "ticket_events":
+        good = score_events(good)  # scored once here, never per query
     with store.transaction():
         load_id = store.next_load_id()
         if spec.name == "tickets" and good.num_rows:

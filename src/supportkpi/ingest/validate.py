@@ -29,6 +29,7 @@ from supportkpi.ingest.casts import (
 from supportkpi.ingest.event_keys import event_id_sql
 from supportkpi.ingest.plan import ColumnPlan, LoadPlan
 from supportkpi.ingest.readers import ROW, RawFile
+from supportkpi.schema.tables import SURVEY_SCALES
 from supportkpi.store import quote_ident
 
 RAW, LOOKUP, DEFAULT = "_ingest_raw", "_ingest_activities", "_ingest_activity_default"
@@ -138,6 +139,9 @@ def _work_sql(plan: LoadPlan, options: CastOptions, params: Params) -> str:
         if p.column.enum and not p.column.open_enum:
             allowed = params.add(list(p.column.enum))
             branches += f" WHEN NOT list_contains({allowed}, p{i}) THEN 'enum'"
+        scale = _survey_scale_sql(plan, i)
+        if scale:
+            branches += f" WHEN NOT ({scale}) THEN 'scale'"
         errors.append(f"CASE {branches} END AS e{i}")
     first_col = " ".join(f"WHEN e{i} IS NOT NULL THEN {i}" for i in range(n))
     first_value = " ".join(f"WHEN e{i} IS NOT NULL THEN s{i}" for i in range(n))
@@ -155,6 +159,19 @@ def _work_sql(plan: LoadPlan, options: CastOptions, params: Params) -> str:
     if plan.table.hashed_key:
         checked = event_id_sql(checked, v, keyed_by_activity=activity is not None)
     return f"CREATE OR REPLACE TEMP TABLE {WORK} AS SELECT * EXCLUDE (_act_text) FROM ({checked})"
+
+
+def _survey_scale_sql(plan: LoadPlan, i: int) -> str | None:
+    """For a survey's score (column ``i``): is it a whole number on its kind's scale?"""
+    if plan.table.name != "surveys" or plan.columns[i].column.name != "score":
+        return None
+    kind = next(j for j, p in enumerate(plan.columns) if p.column.name == "kind")
+    # The scales are fixed by the schema, not user input.
+    cases = " ".join(
+        f"WHEN '{name}' THEN p{i} BETWEEN {low} AND {high}"
+        for name, (low, high) in SURVEY_SCALES.items()
+    )
+    return f"p{i} = trunc(p{i}) AND coalesce(CASE p{kind} {cases} END, TRUE)"
 
 
 def _dups_sql(plan: LoadPlan) -> str:

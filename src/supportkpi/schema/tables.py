@@ -91,6 +91,14 @@ SOLVED_STATUSES = ("solved", "closed")
 PRIORITIES = ("low", "normal", "high", "urgent")
 CHANNELS = ("email", "phone", "chat", "social", "web", "api", "messaging")
 SURVEY_KINDS = ("csat", "nps", "ces", "asat")
+#: The widest scale each survey kind may use (whole numbers); scores outside are rejected at
+#: load. The configured scale (options csat_scale_max, ces_scale_max) narrows it in metrics.
+SURVEY_SCALES: dict[str, tuple[int, int]] = {
+    "csat": (1, 10),
+    "nps": (0, 10),
+    "ces": (1, 7),
+    "asat": (1, 10),
+}
 
 _S, _T, _F, _I, _B = (
     ColumnType.STRING,
@@ -163,6 +171,12 @@ TABLES: dict[str, Table] = {
                 _c("team", _S, doc="New team (kind=assignment)."),
                 _c("level", _I, doc="Escalation tier (kind=escalation)."),
                 _c("body", _S, doc="Message text."),
+                _c(
+                    "sentiment",
+                    _F,
+                    doc="Sentiment of a customer message, -1 to 1 (VADER compound); "
+                    "scored from the body at load when the source gives none.",
+                ),
             ),
             key=("event_id",),
             hashed_key=True,

@@ -26,9 +26,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from fastapi import FastAPI, Request
+from fastapi import HTTPException as FastApiHTTPException
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from supportkpi import __version__
 from supportkpi.api import Connection
@@ -221,6 +224,39 @@ def _validation_message(exc: RequestValidationError) -> str:
     return f"{where} {name!r}: {detail.lower()}{shown}"
 
 
+class UploadLimit:
+    """Refuse request bodies over ``max_mb`` with 413, declared or streamed, in the error shape.
+
+    (FastAPI's own ``max_body_size`` answers a declared oversize body in plain text.)
+    """
+
+    def __init__(self, app: ASGIApp, max_mb: float) -> None:
+        self.app = app
+        self.max_bytes = int(max_mb * 1024 * 1024)
+        self.message = f"the upload is larger than the limit of {max_mb:g} MB"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await error_response(413, self.message)(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                # Raised inside body parsing; FastAPI passes its own HTTPException through.
+                raise FastApiHTTPException(413, self.message)
+            return message
+
+        await self.app(scope, counted, send)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Every error, whoever raises it, leaves as the one JSON shape."""
 
@@ -236,9 +272,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: HTTPException) -> Any:
         if exc.status_code == 404 and exc.detail == "Not Found":
             message = f"no route {request.method} {request.url.path}; see /docs"
-        elif exc.status_code == 413:
-            limit = request.app.state.max_upload_mb
-            message = f"the upload is larger than the limit of {limit} MB"
+        elif exc.status_code == 405:
+            headers = {k.lower(): v for k, v in (getattr(exc, "headers", None) or {}).items()}
+            allowed = headers.get("allow", "another method")
+            message = f"{request.method} is not allowed on {request.url.path}; use {allowed}"
         else:
             message = str(exc.detail)
         return error_response(exc.status_code, message, getattr(exc, "headers", None))
@@ -279,12 +316,11 @@ def create_app(
         docs_url=None,  # served by routes_meta without a CDN
         redoc_url=None,
         openapi_url=None,
-        max_body_size=int(max_upload_mb * 1024 * 1024),
         lifespan=lifespan,
     )
     app.state.api = state
-    app.state.max_upload_mb = max_upload_mb
     install_error_handlers(app)
+    app.add_middleware(UploadLimit, max_mb=max_upload_mb)
     for module in (routes_meta, routes_kpi, routes_data, routes_ops):
         app.include_router(module.router)
     return app

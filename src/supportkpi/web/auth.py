@@ -33,12 +33,16 @@ def requires(role: str) -> Callable[..., None]:
         if state.open_access:
             return
         if credentials is None or credentials.scheme.lower() != "bearer":
-            raise HTTPException(401, "this server needs `Authorization: Bearer <token>`", _CHALLENGE)
+            raise HTTPException(
+                401, "this server needs `Authorization: Bearer <token>`", _CHALLENGE
+            )
         with state.reading() as reader:
             granted = verify_token(reader.store.con, credentials.credentials)
         if granted is None:
             raise HTTPException(401, "the bearer token is not valid", _CHALLENGE)
         if not role_allows(granted, role):
-            raise HTTPException(403, f"this route needs an {role} token; yours is a {granted} token")
+            raise HTTPException(
+                403, f"this route needs an {role} token; yours is a {granted} token"
+            )
 
     return check

@@ -26,7 +26,7 @@ def rejects(
     state: State,
     limit: Annotated[int | None, Query(ge=1, description="At most N rows.")] = None,
 ) -> JSONResponse:
-    """The quarantine, newest loads first, with each row's rule and message (`supportkpi rejects`)."""
+    """The quarantine, newest loads first, each row with its rule (`supportkpi rejects`)."""
     with state.reading() as reader:
         rows = reader.store.rejects().to_pylist()
     rows.sort(key=lambda r: (-r["load_id"], r["file_name"], r["row_number"] or 0))
@@ -63,7 +63,7 @@ def ingest(
 
 
 def _save(upload: UploadFile, folder: Path, fallback: str) -> Path:
-    """Copy an upload into ``folder`` under a safe version of its name (its suffix names the format)."""
+    """Copy an upload into ``folder`` under a safe form of its name (its suffix is the format)."""
     name = _UNSAFE.sub("_", Path(upload.filename or fallback).name).lstrip(".") or fallback
     target = folder / name
     if target.exists():

@@ -23,7 +23,7 @@ router = APIRouter(tags=["kpi"], dependencies=[Depends(requires("viewer"))])
 
 @dataclass(frozen=True)
 class KpiFilters:
-    """The query arguments shared by ``/api/kpi`` and ``/api/tickets``, as ``Connection.kpi`` takes."""
+    """The filters of ``/api/kpi`` and ``/api/tickets``, as ``Connection.kpi`` takes them."""
 
     start: str | None
     end: str | None
@@ -54,18 +54,19 @@ def kpi_filters(
     to: Annotated[str | None, Query(description="Last local date (exclusive), YYYY-MM-DD.")] = None,
     grain: Annotated[str | None, Query(description="day, week, month, quarter or year.")] = None,
     by: Annotated[
-        list[str], Query(description="Dimensions, comma-separated or repeated: channel,team.")
-    ] = [],  # noqa: B006 - FastAPI copies list defaults per request
+        list[str] | None,
+        Query(description="Dimensions, comma-separated or repeated: channel,team."),
+    ] = None,
     where: Annotated[
-        list[str], Query(description="Filter DIM=V or DIM=V1,V2 (repeatable).")
-    ] = [],  # noqa: B006
+        list[str] | None, Query(description="Filter DIM=V or DIM=V1,V2 (repeatable).")
+    ] = None,
     tz: Annotated[str | None, Query(description="Report timezone (IANA).")] = None,
     cohort: Annotated[str, Query(description="event or created.")] = "event",
     business_hours: Annotated[bool, Query(description="Durations in business time.")] = False,
 ) -> KpiFilters:
     """Parse the filters; ``where`` goes through the CLI's own parser."""
-    dims = tuple(d.strip() for item in by for d in item.split(",") if d.strip())
-    parsed = parse_where(where)
+    dims = tuple(d.strip() for item in by or [] for d in item.split(",") if d.strip())
+    parsed = parse_where(where or [])
     return KpiFilters(
         start=from_ or None,
         end=to or None,
@@ -112,7 +113,7 @@ def tickets(
     page: Annotated[int, Query(description="Page number, from 1.")] = 1,
     page_size: Annotated[int, Query(description="Rows per page (at most 1000).")] = 50,
 ) -> JSONResponse:
-    """The tickets (or calls, responses, ...) behind one KPI value, newest first, a page at a time."""
+    """The tickets (or calls, responses, ...) behind one KPI value, newest first, by page."""
     with state.reading() as reader:
         found = reader.con.rows_behind(metric, period, page, page_size, **filters.arguments())
         rows = frame_records(found.rows)
