@@ -69,11 +69,7 @@ def score_events(table: pa.Table) -> pa.Table:
     if n == 0 or not pc.any(todo).as_py():
         return _with_column(table, given)
     bodies = pc.filter(table.column("body"), todo)
-    unique = (
-        pc.unique(bodies).combine_chunks()
-        if isinstance(bodies, pa.ChunkedArray)
-        else pc.unique(bodies)
-    )
+    unique = pc.unique(bodies)
     scores = pa.array(score_texts(unique.to_pylist()), pa.float64())
     # Every row gets the score of its body (null where it is not to be scored).
     position = pc.index_in(table.column("body"), value_set=unique)

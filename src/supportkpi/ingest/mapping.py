@@ -18,7 +18,10 @@ A mapping is a small TOML file; every section is optional::
 
     [values.resolved]               # source value -> canonical value, for one column
     Y = true
-    N = false
+    N = false                       # (map a value to "" to leave the cell empty)
+
+    [months_before]                 # timestamp = a whole number of months before a date
+    created_at = { column = "tenure", reference = "2024-01-31" }
 
     [durations]                     # numeric column = "hh:mm:ss" | "seconds" | "minutes"
     talk_s = "hh:mm:ss"             #                   | "hours" | "milliseconds"
@@ -46,6 +49,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
+from datetime import date
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,7 +61,16 @@ from supportkpi.schema.tables import ACTOR_TYPES, EVENT_KINDS, TICKET_STATUSES
 
 FORMATS = ("csv", "tsv", "parquet", "jsonl")
 DURATION_FORMATS = ("hh:mm:ss", "seconds", "minutes", "hours", "milliseconds")
-SECTIONS = ("source", "columns", "constants", "values", "durations", "events", "tickets")
+SECTIONS = (
+    "source",
+    "columns",
+    "constants",
+    "values",
+    "durations",
+    "months_before",
+    "events",
+    "tickets",
+)
 SOURCE_KEYS = ("format", "delimiter", "encoding", "timezone", "date_format", "null_values")
 #: Columns the loader owns; a mapping may not set them.
 LOADER_COLUMNS = ("derived",)
@@ -92,6 +105,8 @@ class Mapping:
     constants: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     durations: dict[str, str] = field(default_factory=dict)
+    #: canonical timestamp column -> (source column of whole months, reference ISO date)
+    months_before: dict[str, tuple[str, str]] = field(default_factory=dict)
     activity_column: str | None = None
     activities: dict[str, ActivitySpec] = field(default_factory=dict)
     default_activity: ActivitySpec | None = None
@@ -174,6 +189,7 @@ def parse_mapping(data: dict[str, Any], table: Table, origin: str = "mapping") -
                 f"[durations] {name}: unknown duration format {fmt_name!r}; "
                 f"use one of {', '.join(DURATION_FORMATS)}"
             )
+    months_before = _parse_months_before(checker, data)
     events = _parse_events(checker, data)
     tickets = checker.table_of(data, "tickets")
     for key in tickets:
@@ -196,12 +212,39 @@ def parse_mapping(data: dict[str, Any], table: Table, origin: str = "mapping") -
         constants=constants,
         values=values,
         durations=durations,
+        months_before=months_before,
         activity_column=events[0],
         activities=events[1],
         default_activity=events[2],
         ticket_channel=str(channel).strip().lower() if channel is not None else None,
         origin=origin,
     )
+
+
+def _parse_months_before(checker: _Checker, data: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """``[months_before]``: a timestamp column computed as N months before a reference date."""
+    out = {}
+    for name, spec in checker.table_of(data, "months_before").items():
+        where = f"[months_before] {name}"
+        if not checker.mappable(name, "[months_before]"):
+            continue
+        if checker.table.column(name).type not in (ColumnType.TIMESTAMP, ColumnType.DATE):
+            checker.problem(f"{where}: not a timestamp or date column")
+            continue
+        if not isinstance(spec, dict) or set(spec) != {"column", "reference"}:
+            checker.problem(f'{where} must be {{ column = "...", reference = "YYYY-MM-DD" }}')
+            continue
+        column, reference = spec["column"], spec["reference"]
+        if not isinstance(column, str) or not column:
+            checker.problem(f"{where}: column must be the name of a source column")
+            continue
+        try:
+            date.fromisoformat(str(reference))
+        except ValueError:
+            checker.problem(f"{where}: reference {reference!r} is not a date (YYYY-MM-DD)")
+            continue
+        out[name] = (column, str(reference))
+    return out
 
 
 def _parse_events(

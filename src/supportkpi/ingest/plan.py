@@ -28,6 +28,8 @@ class ColumnPlan:
     source: str | None  # a column of the file, if any
     constant: str | None = None
     values: dict[str, str] = field(default_factory=dict)
+    #: The source holds whole months before this ISO date (``[months_before]``).
+    months_before: str | None = None
 
 
 @dataclass
@@ -60,7 +62,7 @@ def plan_load(
     ``check=False`` skips the required-column check, for files whose columns are only known
     from their records (JSON Lines) and that have none: their rows are all quarantined.
     """
-    mapped_sources = set(mapping.columns.values())
+    mapped_sources = set(mapping.columns.values()) | {c for c, _ in mapping.months_before.values()}
     by_lower: dict[str, list[str]] = {}
     for name in file_columns:
         if name not in mapped_sources:
@@ -71,7 +73,8 @@ def plan_load(
     for column in table.columns:
         if column.name in LOADER_COLUMNS:
             continue
-        source = mapping.columns.get(column.name)
+        derived = mapping.months_before.get(column.name)
+        source = derived[0] if derived else mapping.columns.get(column.name)
         if source is not None and source not in file_columns:
             missing_mapped[column.name] = source
             if not column.required:
@@ -89,6 +92,7 @@ def plan_load(
                 source,
                 mapping.constants.get(column.name),
                 mapping.values.get(column.name, {}),
+                derived[1] if derived else None,
             )
         )
     activity = _plan_activities(mapping, file_columns, label, warnings)

@@ -190,10 +190,21 @@ def _text_sql(plan: ColumnPlan, load: LoadPlan, params: Params) -> str:
     """The text of one canonical column: source cell, value map, constant, activity."""
     text = cleaned(f"r.{quote_ident(plan.source)}") if plan.source else "CAST(NULL AS VARCHAR)"
     if plan.values:
+        # A value mapped to "" empties the cell.
         whens = " ".join(
-            f"WHEN {params.add(src)} THEN {params.add(dst)}" for src, dst in plan.values.items()
+            f"WHEN {params.add(src)} THEN {params.add(dst) if dst != '' else 'NULL'}"
+            for src, dst in plan.values.items()
         )
         text = f"(CASE {text} {whens} ELSE {text} END)"
+    if plan.months_before is not None:
+        # Whole months before the reference date (clipped to the month's last day); text that
+        # is not a whole number stays as it is and fails the timestamp rule with its value.
+        months = f"TRY_CAST({text} AS INTEGER)"
+        reference = f"CAST({params.add(plan.months_before)} AS DATE)"
+        text = (
+            f"CASE WHEN {months} IS NULL THEN {text} "
+            f"ELSE strftime({reference} - to_months({months}), '%Y-%m-%d') END"
+        )
     if plan.constant is not None:
         text = f"coalesce({text}, {params.add(plan.constant)})"
     activity = load.activity

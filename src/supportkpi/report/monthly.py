@@ -86,7 +86,8 @@ def monthly_report(
         change = ""
         if metric.aggregation is Aggregation.RATIO and v0 is not None and v1 is not None:
             c = compare("proportion", (round(v0 * n0), n0), (round(v1 * n1), n1))
-            change = c.describe(metric.title, noun="tickets")
+            verdict = "significant" if c.significant else "not significant"
+            change = f"{(v1 - v0) * 100:+.1f} pts ({verdict} at 95%)"
         elif v0 is not None and v1 is not None:
             delta = v1 - v0
             change = ("+" if delta >= 0 else "−") + format_value(
