@@ -49,8 +49,8 @@ from __future__ import annotations
 
 import difflib
 import tomllib
-from datetime import date
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
