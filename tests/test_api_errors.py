@@ -70,7 +70,9 @@ def _error(response: Any, status: int, *fragments: str) -> str:
         ({}, 400, "'metric'"),
     ],
 )
-def test_kpi_validation(client: TestClient, query: dict[str, str], status: int, fragment: str) -> None:
+def test_kpi_validation(
+    client: TestClient, query: dict[str, str], status: int, fragment: str
+) -> None:
     _error(client.get("/api/kpi", params=query), status, fragment)
 
 

@@ -93,7 +93,9 @@ def test_metrics_equal_the_cli_catalogue(
 def test_kpi_hand_computed(client: TestClient) -> None:
     params = {"metric": ["ticket_volume", "first_response_time"], "grain": "month"}
     rows = _ok(client.get("/api/kpi", params={**params, "by": "channel"}))["rows"]
-    volume = {(r["period"], r["channel"]): r["value"] for r in rows if r["metric"] == "ticket_volume"}
+    volume = {
+        (r["period"], r["channel"]): r["value"] for r in rows if r["metric"] == "ticket_volume"
+    }
     assert volume == {
         ("2024-01-01", "chat"): 1.0,
         ("2024-01-01", "email"): 2.0,
@@ -102,7 +104,9 @@ def test_kpi_hand_computed(client: TestClient) -> None:
     rows = _ok(client.get("/api/kpi", params={**params, "to": "2024-02-01"}))["rows"]
     # January's first responses: 1 h, 3 h, 30 min → median 1 h over 3 tickets.
     frt = [r for r in rows if r["metric"] == "first_response_time:median"]
-    assert frt == [{"metric": "first_response_time:median", "value": 3600.0, "n": 3, "period": "2024-01-01"}]
+    assert frt == [
+        {"metric": "first_response_time:median", "value": 3600.0, "n": 3, "period": "2024-01-01"}
+    ]
 
 
 CLI_QUERIES = [
@@ -172,7 +176,10 @@ def test_tickets_behind_a_value_page_by_page(client: TestClient) -> None:
     first = _ok(client.get("/api/tickets", params={**params, "page_size": 2}))
     assert (first["total"], first["page"], first["page_size"]) == (3, 1, 2)
     # Newest first: t3 answered on 15 January, t2 on 2 January, t1 on 1 January.
-    assert [(r["ticket_id"], r["value"]) for r in first["rows"]] == [("t3", 1800.0), ("t2", 10800.0)]
+    assert [(r["ticket_id"], r["value"]) for r in first["rows"]] == [
+        ("t3", 1800.0),
+        ("t2", 10800.0),
+    ]
     second = _ok(client.get("/api/tickets", params={**params, "page_size": 2, "page": 2}))
     assert [r["ticket_id"] for r in second["rows"]] == ["t1"]
     datetime.fromisoformat(second["rows"][0]["at"])  # instants are ISO 8601
@@ -181,7 +188,9 @@ def test_tickets_behind_a_value_page_by_page(client: TestClient) -> None:
 
 
 # -- operations --------------------------------------------------------------------------------
-def test_staffing_equals_the_cli_json(client: TestClient, capsys: pytest.CaptureFixture[str]) -> None:
+def test_staffing_equals_the_cli_json(
+    client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
     args = {"calls": 360, "interval_min": 30, "aht_s": 240, "target_sl": 0.8, "target_s": 20}
     cli_args = [f"--{k.replace('_', '-')}={v}" for k, v in args.items()]
     cli = run_cli(capsys, "staffing", *cli_args, "--shrinkage", "0.3", "--json")

@@ -22,7 +22,7 @@ from supportkpi.demo.surveys import surveys_table
 from supportkpi.demo.tickets import draft_tickets
 from supportkpi.errors import InputError
 from supportkpi.schema import TABLES
-from supportkpi.store import LoadSummary, Store, quote_ident
+from supportkpi.store import LoadSummary, Store
 
 #: ``progress(done, total, description)`` is called before each step.
 Progress = Callable[[int, int, str], None]
@@ -162,10 +162,10 @@ def load_demo(
         )
     tables = build_tables(tickets, seed, end, progress)
     summaries: dict[str, LoadSummary] = {}
-    with store.transaction() as con:
+    with store.transaction():
         if replace:
             for name in TABLES:
-                con.execute(f"DELETE FROM {quote_ident(name)}")
+                store.clear(name)
         for index, name in enumerate(list(tables)):
             table = tables.pop(name)  # each table's memory is freed once DuckDB has it
             if progress is not None:

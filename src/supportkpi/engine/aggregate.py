@@ -92,31 +92,52 @@ def aggregate_frame(
         parts = [with_period(p, query.tz, query.grain) for p in parts]
         keys = ["period", *keys]
     if sel.metric.aggregation is Aggregation.QUOTIENT:
-        num, den = parts
-        a = (
-            num.group_by(keys).aggregate(_a=num.x.sum(), n=num.x.count())
-            if keys
-            else num.aggregate(_a=num.x.sum(), n=num.x.count())
-        )
-        b = den.group_by(keys).aggregate(_b=den.x.sum()) if keys else den.aggregate(_b=den.x.sum())
-        if keys:
-            joined = a.outer_join(b, keys)
-            joined = joined.select(
-                *[ibis.coalesce(joined[k], joined[f"{k}_right"]).name(k) for k in keys],
-                "_a",
-                "_b",
-                "n",
-            )
-        else:
-            joined = a.cross_join(b)
-        return joined.mutate(value=joined._a / joined._b.nullif(0), n=joined.n.fill_null(0)).drop(
-            "_a", "_b"
-        )
+        return _quotient(parts, keys)
     (frame,) = parts
     measures = _metrics_for(frame, sel)
     if keys:
         return frame.group_by(keys).aggregate(**measures)
     return frame.aggregate(**measures)
+
+
+def _hide_nulls(frame: ir.Table, keys: Sequence[str]) -> ir.Table:
+    """Null dimension values as ``NULL_KEY``, so that joins on the keys match them."""
+    return frame.mutate(
+        **{k: frame[k].cast("string").fill_null(NULL_KEY) for k in keys if k != "period"}
+    )
+
+
+def _restore_nulls(frame: ir.Table, keys: Sequence[str]) -> ir.Table:
+    return frame.mutate(
+        **{
+            k: ibis.ifelse(frame[k] == NULL_KEY, ibis.null("string"), frame[k])
+            for k in keys
+            if k != "period"
+        }
+    )
+
+
+def _quotient(parts: Sequence[ir.Table], keys: list[str]) -> ir.Table:
+    """``sum(numerator x) / sum(denominator x)`` per key; n is the numerator's rows."""
+    num, den = parts
+    if not keys:
+        a = num.aggregate(_a=num.x.sum(), n=num.x.count())
+        joined = a.cross_join(den.aggregate(_b=den.x.sum()))
+    else:
+        num, den = _hide_nulls(num, keys), _hide_nulls(den, keys)
+        a = num.group_by(keys).aggregate(_a=num.x.sum(), n=num.x.count())
+        b = den.group_by(keys).aggregate(_b=den.x.sum())
+        joined = a.outer_join(b, keys)
+        joined = joined.select(
+            *[ibis.coalesce(joined[k], joined[f"{k}_right"]).name(k) for k in keys],
+            "_a",
+            "_b",
+            "n",
+        )
+        joined = _restore_nulls(joined, keys)
+    return joined.mutate(value=joined._a / joined._b.nullif(0), n=joined.n.fill_null(0)).drop(
+        "_a", "_b"
+    )
 
 
 def _data_bounds(
@@ -191,8 +212,7 @@ def cumulative_frame(
         return frame.group_by(keys).aggregate(**measures) if keys else frame.aggregate(**measures)
     assert lo is not None
     # The gap-filling grid joins on the dimensions; a null value would never match itself.
-    frame = frame.mutate(**{k: frame[k].cast("string").fill_null(NULL_KEY) for k in keys})
-    frame = with_period(frame, query.tz, query.grain)
+    frame = with_period(_hide_nulls(frame, keys), query.tz, query.grain)
     # Everything before the range start only sets the opening level.
     frame = frame.mutate(period=ibis.ifelse(frame.at < lo, BEFORE, frame.period))
     sums = frame.group_by(["period", *keys]).aggregate(d=frame.delta.sum(), o=frame.opened.sum())
@@ -206,8 +226,7 @@ def cumulative_frame(
     )
     level = full.mutate(value=full.d.sum().over(w), n=full.o.sum().over(w))
     level = level.filter(level.period != BEFORE)
-    restored = {k: ibis.ifelse(level[k] == NULL_KEY, ibis.null("string"), level[k]) for k in keys}
-    return level.select("period", "value", "n", **restored)
+    return _restore_nulls(level.select("period", *keys, "value", "n"), keys)
 
 
 def _band(age_s: ir.NumericValue) -> ir.StringValue:

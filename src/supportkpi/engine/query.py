@@ -18,13 +18,13 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from supportkpi.calendar.schedule import BusinessHours
-from supportkpi.sla.policy import SlaPolicy
 from supportkpi.engine import periods
 from supportkpi.engine.aggregate import aggregate_frame, cumulative_frame, open_intervals_frame
 from supportkpi.engine.backends import Backend
 from supportkpi.errors import InputError
 from supportkpi.metrics.context import MetricContext, Options
 from supportkpi.metrics.registry import Aggregation, Metric, get_metric
+from supportkpi.sla.policy import SlaPolicy
 from supportkpi.stats.intervals import mean_interval, nps_interval, wilson_interval
 
 _STAT = re.compile(r"^(mean|median|count|sum|p(\d{1,2}(?:\.\d+)?))$")

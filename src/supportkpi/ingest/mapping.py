@@ -40,6 +40,21 @@ A mapping is a small TOML file; every section is optional::
     [tickets]                       # ticket_events only: defaults for tickets derived
     channel = "web"                 # from the events (when no event has a channel)
 
+    [computed.offered_at]           # a column built from several source columns:
+    join = ["Date", "Time"]         #   their texts joined (separator " " by default),
+                                    #   then parsed like any cell of the column
+    [computed.answered_at]          # or a timestamp plus a duration:
+    from = "offered_at"             #   a canonical timestamp column of this table
+    add = "Speed of answer"         #   a source column holding the duration,
+    unit = "seconds"                #   in a [durations] format (default seconds)
+    when = { "Answered" = "Y" }     # optional: only rows where that source column holds
+                                    #   this value (or one of a list); empty elsewhere
+
+Computed columns: a row whose inputs are all empty gets an empty value. A row with only some
+inputs (or, under ``when``, any input missing), or whose inputs do not parse, is quarantined
+with the rule ``computed``. A computed column cannot also be in ``[columns]``, ``[constants]``
+or ``[values]``.
+
 Canonical columns that the mapping does not name are read from a source column of the same
 name (case-insensitive). Source columns nobody asks for are ignored. Every problem in a
 mapping is reported at once, in one :class:`~supportkpi.errors.ConfigError`.
@@ -68,9 +83,11 @@ SECTIONS = (
     "values",
     "durations",
     "months_before",
+    "computed",
     "events",
     "tickets",
 )
+COMPUTED_KEYS = ("join", "separator", "from", "add", "unit", "when")
 SOURCE_KEYS = ("format", "delimiter", "encoding", "timezone", "date_format", "null_values")
 #: Columns the loader owns; a mapping may not set them.
 LOADER_COLUMNS = ("derived",)
@@ -91,6 +108,32 @@ class ActivitySpec:
 
 
 @dataclass(frozen=True)
+class ComputedSpec:
+    """A canonical column built from source columns (``[computed.<column>]``)."""
+
+    join: tuple[str, ...] = ()  # source columns whose texts are joined
+    separator: str = " "
+    start: str | None = None  # ``from``: a canonical timestamp column of the same table
+    add: str | None = None  # source column holding a duration added to ``start``
+    unit: str = "seconds"
+    when_column: str | None = None
+    when_values: tuple[str, ...] = ()
+
+    @property
+    def source_columns(self) -> tuple[str, ...]:
+        """Every source column the computation reads."""
+        named = (*self.join, self.add, self.when_column)
+        return tuple(name for name in named if name is not None)
+
+    def describe(self) -> str:
+        """What the column is computed from, for messages."""
+        if self.join:
+            return "computed from " + ", ".join(repr(c) for c in self.join)
+        plus = f" + {self.add!r}" if self.add else ""
+        return f"computed from {self.start!r}{plus}"
+
+
+@dataclass(frozen=True)
 class Mapping:
     """A parsed, validated mapping for one canonical table (see the module docstring)."""
 
@@ -107,6 +150,8 @@ class Mapping:
     durations: dict[str, str] = field(default_factory=dict)
     #: canonical timestamp column -> (source column of whole months, reference ISO date)
     months_before: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: canonical column -> how it is computed from source columns (``[computed]``)
+    computed: dict[str, ComputedSpec] = field(default_factory=dict)
     activity_column: str | None = None
     activities: dict[str, ActivitySpec] = field(default_factory=dict)
     default_activity: ActivitySpec | None = None
@@ -190,6 +235,9 @@ def parse_mapping(data: dict[str, Any], table: Table, origin: str = "mapping") -
                 f"use one of {', '.join(DURATION_FORMATS)}"
             )
     months_before = _parse_months_before(checker, data)
+    taken = {"columns": columns, "constants": constants, "values": values,
+             "months_before": months_before}  # fmt: skip
+    computed = _parse_computed(checker, data, taken)
     events = _parse_events(checker, data)
     tickets = checker.table_of(data, "tickets")
     for key in tickets:
@@ -213,6 +261,7 @@ def parse_mapping(data: dict[str, Any], table: Table, origin: str = "mapping") -
         values=values,
         durations=durations,
         months_before=months_before,
+        computed=computed,
         activity_column=events[0],
         activities=events[1],
         default_activity=events[2],
@@ -245,6 +294,35 @@ def _parse_months_before(checker: _Checker, data: dict[str, Any]) -> dict[str, t
             continue
         out[name] = (column, str(reference))
     return out
+
+
+def _parse_computed(
+    checker: _Checker, data: dict[str, Any], taken: dict[str, dict[str, Any]]
+) -> dict[str, ComputedSpec]:
+    """``[computed.<column>]``: a column joined from source columns, or a timestamp + duration."""
+    specs: dict[str, ComputedSpec] = {}
+    for name, spec in checker.table_of(data, "computed").items():
+        where = f"[computed.{name}]"
+        if not checker.mappable(name, "[computed]"):
+            continue
+        if not isinstance(spec, dict):
+            checker.problem(f"{where} must be a table (join = [...], or from/add)")
+            continue
+        for section, names in taken.items():
+            if name in names:
+                checker.problem(f"{where}: {name} is also in [{section}]; keep one of the two")
+        parsed = checker.computed(name, spec, where)
+        if parsed is not None:
+            specs[name] = parsed
+    for name in specs:  # a column computed from itself, directly or through others
+        seen, current = {name}, specs[name].start
+        while current in specs:
+            if current in seen:
+                checker.problem(f"[computed.{name}]: 'from' goes round in a circle")
+                break
+            seen.add(current)
+            current = specs[current].start
+    return specs
 
 
 def _parse_events(
@@ -343,6 +421,55 @@ class _Checker:
             allowed = column.enum if column.enum and not column.open_enum else None
         if allowed and value.strip().lower() not in allowed:
             self.problem(f"{where}: {value!r} is not one of {', '.join(allowed)}")
+
+    def computed(self, name: str, spec: dict[str, Any], where: str) -> ComputedSpec | None:
+        for key in spec:
+            if key not in COMPUTED_KEYS:
+                self.problem(f"{where} unknown key {key!r}; known: {', '.join(COMPUTED_KEYS)}")
+        join, start = spec.get("join"), spec.get("from")
+        if (join is None) == (start is None):
+            self.problem(f'{where}: give either join = [columns] or from = "column"')
+            return None
+        when_column, when_values = self._when(spec.get("when"), where)
+        separator = self.optional_str(spec, "separator", where)
+        if join is not None:
+            if not isinstance(join, list) or not join or not all(isinstance(c, str) for c in join):
+                self.problem(f"{where} join must be a list of source column names")
+                return None
+            if "add" in spec or "unit" in spec:
+                self.problem(f"{where}: add and unit go with from, not with join")
+            return ComputedSpec(
+                tuple(join), " " if separator is None else separator,
+                when_column=when_column, when_values=when_values,
+            )  # fmt: skip
+        time_type = ColumnType.TIMESTAMP
+        if self.table.column(name).type is not time_type:
+            self.problem(f"{where}: from/add builds a timestamp; {name} is not one")
+        if not isinstance(start, str) or not self.mappable(start, f"{where} from"):
+            return None
+        if self.table.column(start).type is not time_type or start == name:
+            self.problem(f"{where} from: {start} must be another timestamp column")
+        add = self.optional_str(spec, "add", where)
+        unit = self.optional_str(spec, "unit", where) or "seconds"
+        if unit not in DURATION_FORMATS:
+            self.problem(f"{where} unit {unit!r} is not one of {', '.join(DURATION_FORMATS)}")
+        if separator is not None:
+            self.problem(f"{where}: separator goes with join")
+        return ComputedSpec(
+            start=start, add=add, unit=unit, when_column=when_column, when_values=when_values
+        )
+
+    def _when(self, when: object, where: str) -> tuple[str | None, tuple[str, ...]]:
+        if when is None:
+            return None, ()
+        if not isinstance(when, dict) or len(when) != 1:
+            self.problem(f'{where} when must name one source column: {{ "Column" = "value" }}')
+            return None, ()
+        ((column, wanted),) = when.items()
+        listed = wanted if isinstance(wanted, list) else [wanted]
+        if not listed or not all(self.scalar(v, f"{where} when") for v in listed):
+            return None, ()
+        return str(column), tuple(as_text(v) for v in listed)
 
     def activity(self, spec: object, where: str) -> ActivitySpec:
         if not isinstance(spec, dict):

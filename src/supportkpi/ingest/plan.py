@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from supportkpi.errors import InputError
-from supportkpi.ingest.mapping import ActivitySpec, Mapping
+from supportkpi.ingest.mapping import ActivitySpec, ComputedSpec, Mapping
 from supportkpi.schema import Column, Table
 
 #: Columns the loader fills itself; never read from a file.
@@ -30,6 +30,8 @@ class ColumnPlan:
     values: dict[str, str] = field(default_factory=dict)
     #: The source holds whole months before this ISO date (``[months_before]``).
     months_before: str | None = None
+    #: Built from source columns (``[computed]``); then ``source`` is None.
+    computed: ComputedSpec | None = None
 
 
 @dataclass
@@ -62,7 +64,11 @@ def plan_load(
     ``check=False`` skips the required-column check, for files whose columns are only known
     from their records (JSON Lines) and that have none: their rows are all quarantined.
     """
-    mapped_sources = set(mapping.columns.values()) | {c for c, _ in mapping.months_before.values()}
+    mapped_sources = (
+        set(mapping.columns.values())
+        | {c for c, _ in mapping.months_before.values()}
+        | {c for spec in mapping.computed.values() for c in spec.source_columns}
+    )
     by_lower: dict[str, list[str]] = {}
     for name in file_columns:
         if name not in mapped_sources:
@@ -75,7 +81,12 @@ def plan_load(
             continue
         derived = mapping.months_before.get(column.name)
         source = derived[0] if derived else mapping.columns.get(column.name)
-        if source is not None and source not in file_columns:
+        computed = mapping.computed.get(column.name)
+        if computed is not None:
+            computed = _computed_inputs(column, computed, file_columns, missing_mapped, warnings)
+        if computed is not None or column.name in mapping.computed:
+            source = None  # never read a same-named source column instead
+        elif source is not None and source not in file_columns:
             missing_mapped[column.name] = source
             if not column.required:
                 warnings.append(
@@ -93,6 +104,7 @@ def plan_load(
                 mapping.constants.get(column.name),
                 mapping.values.get(column.name, {}),
                 derived[1] if derived else None,
+                computed,
             )
         )
     activity = _plan_activities(mapping, file_columns, label, warnings)
@@ -117,6 +129,8 @@ def _check_required(
         name = plan.column.name
         if not plan.column.required or plan.source is not None or plan.constant is not None:
             continue
+        if plan.computed is not None:
+            continue
         if activity is not None:
             lacking = [act for act, spec in specs if not _sets(spec, name, activity)]
             if not lacking:
@@ -136,6 +150,27 @@ def _check_required(
     if problems:
         listed = ", ".join(f"{name!r} ({why})" for name, why in problems)
         raise InputError(f"{label}: required columns are missing: {listed}")
+
+
+def _computed_inputs(
+    column: Column,
+    spec: ComputedSpec,
+    file_columns: list[str],
+    missing_mapped: dict[str, str],
+    warnings: list[str],
+) -> ComputedSpec | None:
+    """``spec`` when the file has every input column; otherwise None (and why, noted)."""
+    absent = [c for c in spec.source_columns if c not in file_columns]
+    if not absent:
+        return spec
+    listed = ", ".join(repr(c) for c in absent)
+    if column.required:
+        missing_mapped[column.name] = listed[1:-1] if len(absent) == 1 else listed
+    else:
+        warnings.append(
+            f"computed column {column.name!r} needs {listed}, not in the file; left empty"
+        )
+    return None
 
 
 def _sets(spec: ActivitySpec, name: str, activity: ActivityPlan) -> bool:

@@ -177,33 +177,38 @@ class Store:
         """
         spec = get_table(table) if isinstance(table, str) else table
         staged = "_staged_" + spec.name
+        target = quote_ident(spec.name)
+        cols = ", ".join(quote_ident(c.name) for c in spec.columns)
+        keys = ", ".join(quote_ident(k) for k in spec.key)
+        present = set(rows.column_names)
+        select = ", ".join(
+            (
+                f"CAST({quote_ident(c.name)} AS {c.duckdb_type})"
+                if c.name in present
+                else f"CAST(NULL AS {c.duckdb_type})"
+            )
+            + f" AS {quote_ident(c.name)}"
+            for c in spec.columns
+        )
         self.con.register("_incoming", rows)
         try:
-            present = set(rows.column_names)
-            select = ", ".join(
-                (
-                    f"CAST({quote_ident(c.name)} AS {c.duckdb_type})"
-                    if c.name in present
-                    else f"CAST(NULL AS {c.duckdb_type})"
-                )
-                + f" AS {quote_ident(c.name)}"
-                for c in spec.columns
-            )
+            dup = self.con.execute(
+                f"SELECT count(*) - count(DISTINCT ({keys})) FROM (SELECT {select} FROM _incoming)"
+            ).fetchone()
+            if dup and dup[0]:
+                raise DataError(f"{spec.name}: {dup[0]} duplicate keys in one load")
+            if self._is_empty(target):
+                # Nothing to compare against: every row is new (the common first load).
+                self.con.execute(f"INSERT INTO {target} ({cols}) SELECT {select} FROM _incoming")
+                return rows.num_rows, 0, 0
             self.con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {staged} AS SELECT {select} FROM _incoming"
             )
         finally:
             self.con.unregister("_incoming")
-        target = quote_ident(spec.name)
         key_match = " AND ".join(
             f"t.{quote_ident(k)} IS NOT DISTINCT FROM s.{quote_ident(k)}" for k in spec.key
         )
-        dup = self.con.execute(
-            f"SELECT count(*) - count(DISTINCT ({', '.join(quote_ident(k) for k in spec.key)})) "
-            f"FROM {staged}"
-        ).fetchone()
-        if dup and dup[0]:
-            raise DataError(f"{spec.name}: {dup[0]} duplicate keys in one load")
         same_row = " AND ".join(
             f"t.{quote_ident(c.name)} IS NOT DISTINCT FROM s.{quote_ident(c.name)}"
             for c in spec.columns
@@ -227,7 +232,6 @@ class Store:
                 f"""DELETE FROM {target} t WHERE EXISTS (
                     SELECT 1 FROM _classified s WHERE s._outcome = 'updated' AND {key_match})"""
             )
-        cols = ", ".join(quote_ident(c.name) for c in spec.columns)
         self.con.execute(
             f"INSERT INTO {target} ({cols}) SELECT {cols} FROM _classified "
             "WHERE _outcome <> 'unchanged'"
@@ -235,6 +239,14 @@ class Store:
         self.con.execute(f"DROP TABLE IF EXISTS {staged}")
         self.con.execute("DROP TABLE IF EXISTS _classified")
         return counts.get("inserted", 0), counts.get("updated", 0), counts.get("unchanged", 0)
+
+    def _is_empty(self, target: str) -> bool:
+        return self.con.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {target})").fetchone() == (True,)
+
+    def clear(self, table: str) -> None:
+        """Delete every row of a canonical table (inside the caller's transaction)."""
+        spec = get_table(table)
+        self.con.execute(f"DELETE FROM {quote_ident(spec.name)}")
 
     def quarantine(self, load_id: int, table: str, file_name: str, rejects: pa.Table) -> None:
         """Store rejected rows (columns of ``QUARANTINE_COLUMNS``) with their reasons."""

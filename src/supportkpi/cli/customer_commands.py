@@ -1,0 +1,65 @@
+"""`supportkpi customers`: the value-vs-cost view, one row per customer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from supportkpi.api import Connection
+from supportkpi.cli.kpi_commands import FORMATS, Source, _plain
+from supportkpi.errors import InputError
+from supportkpi.report.value_vs_cost import value_vs_cost
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def customers(
+        db: Source,
+        engine: Annotated[str, typer.Option(help="duckdb or pyspark.")] = "duckdb",
+        from_: Annotated[
+            str | None, typer.Option("--from", help="First local date (inclusive), YYYY-MM-DD.")
+        ] = None,
+        to: Annotated[
+            str | None, typer.Option("--to", help="Last local date (exclusive), YYYY-MM-DD.")
+        ] = None,
+        tz: Annotated[
+            str | None, typer.Option(help="Report timezone (IANA); overrides the config.")
+        ] = None,
+        config: Annotated[Path | None, typer.Option(help="TOML config file (SPEC §7).")] = None,
+        format_: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    ) -> None:
+        """Per customer: tickets, calls, support cost (evenly per contact), revenue, segment."""
+        if format_ not in FORMATS:
+            raise InputError(f"unknown format {format_!r}; use table, csv or json")
+        with Connection(db, engine=engine, tz=tz, config=config) as con:
+            frame = value_vs_cost(con, start=from_, end=to)
+        if format_ == "csv":
+            typer.echo(frame.to_csv(index=False), nl=False)
+            return
+        records = [
+            {str(k): _plain(v) for k, v in r.items()} for r in frame.to_dict(orient="records")
+        ]
+        if format_ == "json":
+            typer.echo(json.dumps({"rows": records}, indent=2))
+            return
+        table = Table(header_style="bold")
+        for col in frame.columns:
+            table.add_column(col, justify="left" if col in ("customer_id", "segment") else "right")
+        for r in records:
+            table.add_row(*(_cell(col, r[col]) for col in frame.columns))
+        Console().print(table)
+
+
+def _cell(column: str, value: object) -> str:
+    if value is None:
+        return ""
+    if column in ("support_cost", "revenue"):
+        return f"{float(value):,.2f}"  # type: ignore[arg-type]
+    if column == "cost_to_revenue":
+        return f"{float(value) * 100:.1f}%"  # type: ignore[arg-type]
+    return str(value)

@@ -1,0 +1,267 @@
+"""Customer KPIs: retention, churn, repurchase, lifetime value, conversion, cases per customer.
+
+Retention, churn and lifetime value are *period* metrics: with a grain each bucket is its own
+period, without one the whole range ``[from, to)`` is (a missing ``from``/``to`` is the first or
+last instant of the customers table). For a period ``[S, E)``:
+
+- a customer *at period start* was created before S (``created_at < S``) and had not churned
+  by then (``churned_at`` null or ``>= S``); customers who joined during the period are not in
+  the base;
+- *retained*: still a customer at the period end (``churned_at`` null or ``>= E``);
+- *churned in the period*: ``S <= churned_at < E``.
+
+Rows of the base are dated at S, so each period's rows fall into its own bucket.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from supportkpi.metrics.context import MetricContext
+from supportkpi.metrics.query_periods import data_span, in_range, period_bounds, period_key
+from supportkpi.metrics.registry import Aggregation, Kind, Metric, Unit, register
+from supportkpi.metrics.ticket_facts import tickets_base
+
+FAMILY = "Cost, revenue and customers"
+TICKET_DIMS = ("channel", "team", "agent", "priority", "segment")
+
+
+def _flag(condition: ir.BooleanValue) -> ir.IntegerValue:
+    return ibis.ifelse(condition, 1, 0)
+
+
+def customers(ctx: MetricContext) -> ir.Table:
+    """Customers with ``created`` and ``churned`` as epoch seconds."""
+
+    def build() -> ir.Table:
+        c = ctx.table("customers")
+        return c.select(
+            "customer_id",
+            "segment",
+            created=ctx.epoch(c.created_at),
+            churned=ctx.epoch(c.churned_at),
+        )
+
+    return ctx.cached("customers", build)
+
+
+def customer_periods(ctx: MetricContext) -> ir.Table:
+    """The query's periods ``period_key, start_s, end_s`` over the customers' history."""
+    c = customers(ctx)
+    return period_bounds(ctx, "customers", lambda: data_span(ctx, c, "created", "churned"))
+
+
+def at_period_start(ctx: MetricContext) -> ir.Table:
+    """One row per period and customer at its start, with ``retained`` and ``churned_in``."""
+
+    def build() -> ir.Table:
+        c = customers(ctx)
+        p = customer_periods(ctx)
+        base = c.cross_join(p).filter(
+            lambda r: (r.created < r.start_s) & (r.churned.isnull() | (r.churned >= r.start_s))
+        )
+        return base.mutate(
+            at=base.start_s,
+            retained=base.churned.isnull() | (base.churned >= base.end_s),
+            churned_in=base.churned.notnull() & (base.churned < base.end_s),
+        )
+
+    return ctx.cached("customers_at_start", build)
+
+
+def _retention(ctx: MetricContext) -> ir.Table:
+    b = at_period_start(ctx)
+    return b.select("customer_id", "segment", "at", num=_flag(b.retained), den=ibis.literal(1))
+
+
+def _churn(ctx: MetricContext) -> ir.Table:
+    b = at_period_start(ctx)
+    return b.select("customer_id", "segment", "at", num=_flag(b.churned_in), den=ibis.literal(1))
+
+
+def orders(ctx: MetricContext) -> ir.Table:
+    """Orders with ``at`` (epoch seconds), ``amount`` and the customer's segment."""
+    o = ctx.table("orders")
+    rows = o.select("order_id", "customer_id", "amount", at=ctx.epoch(o.ordered_at))
+    c = ctx.table("customers").select(c_id="customer_id", segment="segment")
+    joined = rows.left_join(c, rows.customer_id == c.c_id)
+    return joined.drop("c_id")
+
+
+def _repurchase(ctx: MetricContext) -> ir.Table:
+    o = period_key(ctx, in_range(ctx, orders(ctx)))
+    per_customer = o.group_by(["period_key", "customer_id", "segment"]).aggregate(
+        at=o.at.min(), n_orders=o.count()
+    )
+    return per_customer.select(
+        "customer_id",
+        "segment",
+        "at",
+        num=_flag(per_customer.n_orders >= 2),
+        den=ibis.literal(1),
+    )
+
+
+def _lifetime_value(ctx: MetricContext) -> tuple[ir.Table, ir.Table]:
+    base = at_period_start(ctx)
+    o = period_key(ctx, in_range(ctx, orders(ctx)))
+    members = base.select(m_id="customer_id", m_key="period_key")
+    revenue = o.join(members, [o.customer_id == members.m_id, o.period_key == members.m_key])
+    revenue = revenue.select("segment", "at", x=revenue.amount.cast("float64"))
+    churned = base.filter(base.churned_in).select("segment", "at", x=ibis.literal(1.0))
+    return revenue, churned
+
+
+def _conversion(ctx: MetricContext) -> ir.Table:
+    t = tickets_base(ctx)
+    t = t.filter(t.customer_id.notnull())
+    window_s = int(ctx.options.conversion_days * 86400)
+    o = ctx.table("orders")
+    o = o.select(o_customer="customer_id", o_at=ctx.epoch(o.ordered_at))
+    asked = t.select("ticket_id", "customer_id", "created")
+    converted = (
+        asked.join(o, asked.customer_id == o.o_customer)
+        .filter(lambda r: (r.o_at >= r.created) & (r.o_at <= r.created + window_s))
+        .select("ticket_id")
+        .distinct()
+        .mutate(converted=ibis.literal(True))
+    )
+    t = t.left_join(converted, "ticket_id").drop("ticket_id_right")
+    return t.select(
+        "ticket_id",
+        *TICKET_DIMS,
+        at=t.created,
+        num=_flag(t.converted.fill_null(False)),
+        den=ibis.literal(1),
+    )
+
+
+def _cases_per_customer(ctx: MetricContext) -> tuple[ir.Table, ir.Table]:
+    t = tickets_base(ctx)
+    t = t.filter(t.customer_id.notnull())
+    cases = t.select("segment", at=t.created, x=ibis.literal(1.0))
+    c = customers(ctx)
+    p = customer_periods(ctx)
+    active = c.cross_join(p).filter(
+        lambda r: (r.created < r.end_s) & (r.churned.isnull() | (r.churned >= r.start_s))
+    )
+    return cases, active.select("segment", at=active.start_s, x=ibis.literal(1.0))
+
+
+_CUSTOMER = dict(family=FAMILY, dimensions=("segment",))
+
+register(
+    Metric(
+        id="customer_retention_rate",
+        title="Customer retention rate",
+        unit=Unit.RATIO,
+        kind=Kind.RATIO,
+        aggregation=Aggregation.RATIO,
+        definition=(
+            "Customers at the period start (created before it, not churned before it) still "
+            "customers at the period end (churned_at null or at/after the end) / customers at "
+            "the period start. Each grain bucket is its own period, else the whole range; "
+            "customers who joined during the period are not counted."
+        ),
+        build=_retention,
+        good="higher",
+        seeds=("001", "002", "003"),
+        **_CUSTOMER,  # type: ignore[arg-type]
+    )
+)
+register(
+    Metric(
+        id="customer_churn_rate",
+        title="Customer churn rate",
+        unit=Unit.RATIO,
+        kind=Kind.RATIO,
+        aggregation=Aggregation.RATIO,
+        definition=(
+            "Customers at the period start who churned during the period (start <= churned_at "
+            "< end) / customers at the period start; 1 - customer_retention_rate."
+        ),
+        build=_churn,
+        good="lower",
+        seeds=("001",),
+        **_CUSTOMER,  # type: ignore[arg-type]
+    )
+)
+register(
+    Metric(
+        id="repurchase_rate",
+        title="Repurchase rate",
+        unit=Unit.RATIO,
+        kind=Kind.RATIO,
+        aggregation=Aggregation.RATIO,
+        definition=(
+            "Customers with 2 or more orders in the period (each bucket, or the whole range) / "
+            "customers with at least one order in it. Dated at the customer's first order in "
+            "the period."
+        ),
+        build=_repurchase,
+        good="higher",
+        seeds=("001",),
+        **_CUSTOMER,  # type: ignore[arg-type]
+    )
+)
+register(
+    Metric(
+        id="customer_lifetime_value",
+        title="Customer lifetime value (CLV)",
+        unit=Unit.MONEY,
+        kind=Kind.DERIVED,
+        aggregation=Aggregation.QUOTIENT,
+        definition=(
+            "Average order value x orders per customer per year x lifespan in years, over the "
+            "customers at the period start (see customer_retention_rate): average order value "
+            "= their revenue in the period / their orders; orders per customer per year = "
+            "their orders / their number / the period in years; lifespan = 1 / annual churn "
+            "rate, the annual churn rate being the period's churn rate / the period in years. "
+            "This reduces to: their revenue in the period / how many of them churned in it. "
+            "Null when nobody churned (the lifespan is not observed). n is their orders."
+        ),
+        build=_lifetime_value,
+        good="higher",
+        seeds=("002", "003"),
+        **_CUSTOMER,  # type: ignore[arg-type]
+    )
+)
+register(
+    Metric(
+        id="conversion_rate",
+        title="Conversion rate",
+        unit=Unit.RATIO,
+        kind=Kind.RATIO,
+        aggregation=Aggregation.RATIO,
+        definition=(
+            "Tickets of a known customer followed by an order from that customer within N days "
+            "(conversion_days, default 7) of the ticket's creation (creation <= ordered_at <= "
+            "creation + N days) / tickets of a known customer, dated at creation."
+        ),
+        build=_conversion,
+        good="higher",
+        family=FAMILY,
+        seeds=("002",),
+        options=("conversion_days",),
+    )
+)
+register(
+    Metric(
+        id="cases_per_customer",
+        title="Cases per customer",
+        unit=Unit.COUNT,
+        kind=Kind.DERIVED,
+        aggregation=Aggregation.QUOTIENT,
+        definition=(
+            "Tickets of known customers created in the period / customers active at some time "
+            "in the period (created before its end, not churned before its start). Per "
+            "customer, beside revenue and support cost: `supportkpi customers` (the "
+            "value-vs-cost view). n is the tickets."
+        ),
+        build=_cases_per_customer,
+        good=None,
+        seeds=("000",),
+        **_CUSTOMER,  # type: ignore[arg-type]
+    )
+)

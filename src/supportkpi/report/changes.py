@@ -1,0 +1,233 @@
+"""Did a KPI change between two periods, or is it noise? (SPEC §4 "Surveys", issue 5).
+
+>>> import supportkpi                                                    # doctest: +SKIP
+>>> con = supportkpi.connect("demo.duckdb")                              # doctest: +SKIP
+>>> for c in compare_periods(con, ["csat", "nps", "ces"],                # doctest: +SKIP
+...                          current=("2024-02-01", "2024-03-01"),
+...                          previous=("2024-01-01", "2024-02-01")):
+...     print(c.sentence)
+CSAT fell 3.1 points, not significant at 95% (40 responses now, 38 before)
+
+Each KPI is computed in both periods from the same rows ``supportkpi kpi`` uses, reduced to
+the sufficient statistics of its test (:func:`supportkpi.stats.compare`):
+
+- rates (ratio metrics): successes and n, pooled two-proportion z-test;
+- NPS: promoters, passives and detractors, z-test with the multinomial variances;
+- means (CES, csat_mean, customer_sentiment, any ``metric:mean``): n, mean and sample std
+  (one Ibis aggregate over the metric's rows), Welch's t-test.
+
+Other KPIs (counts, sums, quotients, medians, point-in-time levels) get their values and the
+delta, but no test: the sentence says so.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+import ibis.expr.types as ir
+import pandas as pd
+
+from supportkpi.api import Connection
+from supportkpi.engine import periods
+from supportkpi.engine.query import KpiQuery, Selector, parse_selector, run_kpi
+from supportkpi.errors import InputError
+from supportkpi.metrics.context import MetricContext
+from supportkpi.metrics.registry import Aggregation, Unit
+from supportkpi.report.format import format_value
+from supportkpi.stats import Change, compare
+
+Period = tuple[str | date, str | date]
+#: What n counts, by the id column of a metric's rows ("40 responses now").
+NOUNS = {
+    "response_id": "responses",
+    "ticket_id": "tickets",
+    "customer_id": "customers",
+    "session_id": "sessions",
+    "call_id": "calls",
+}
+
+
+@dataclass(frozen=True)
+class KpiChange:
+    """One KPI in two periods: values, delta, the test's verdict and the plain-words sentence."""
+
+    metric: str
+    title: str
+    unit: str
+    previous: float | None
+    current: float | None
+    delta: float | None
+    n_previous: int
+    n_current: int
+    test: str | None  # "proportion", "nps", "mean", or None (no test for this KPI)
+    p_value: float | None
+    significant: bool
+    sentence: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def compare_periods(
+    con: Connection,
+    metrics: Sequence[str] | str,
+    current: Period,
+    previous: Period,
+    confidence: float = 0.95,
+    **filters: Any,
+) -> list[KpiChange]:
+    """Each KPI of ``metrics`` in ``previous`` and ``current`` (half-open local date ranges).
+
+    ``filters`` are :meth:`Connection.kpi`'s keyword arguments other than the range, grain and
+    breakdown: ``where``, ``tz``, ``cohort``, ``business_hours``, ``options``.
+    """
+    for key in ("grain", "by", "start", "end"):
+        if filters.get(key):
+            raise InputError(f"compare_periods compares whole periods; {key!r} is not allowed")
+        filters.pop(key, None)
+    names = [metrics] if isinstance(metrics, str) else list(metrics)
+    out = []
+    for name in names:
+        sel = parse_selector(name)
+        before = _period(con, name, sel, previous, filters)
+        now = _period(con, name, sel, current, filters)
+        out.append(_describe(sel, before, now, confidence))
+    return out
+
+
+@dataclass(frozen=True)
+class _Summary:
+    value: float | None
+    n: int
+    test: str | None
+    stats: tuple[float | None, ...] | None
+    noun: str
+
+
+def _period(
+    con: Connection, name: str, sel: Selector, period: Period, filters: dict[str, Any]
+) -> _Summary:
+    query = con.query([name], start=period[0], end=period[1], **filters)
+    test = _test_of(sel)
+    if test is None:
+        row = run_kpi(con.backend, query).iloc[0]
+        value = None if row["value"] is None else float(row["value"])
+        return _Summary(value, int(row["n"]), None, None, "observations")
+    rows = _rows(con, sel, query)
+    noun = next((NOUNS[c] for c in NOUNS if c in rows.columns), "observations")
+    if test == "proportion":
+        agg = rows.aggregate(s=rows.num.sum(), n=rows.den.sum())
+    elif test == "nps":
+        agg = rows.aggregate(p=rows.promoter.sum(), d=rows.detractor.sum(), n=rows.count())
+    else:
+        agg = rows.aggregate(n=rows.x.count(), mean=rows.x.mean(), std=rows.x.std())
+    r = con.backend.execute(agg).iloc[0]
+    n = 0 if _missing(r["n"]) else int(r["n"])
+    if n == 0:
+        return _Summary(None, 0, test, None, noun)
+    if test == "proportion":
+        s = int(r["s"])
+        return _Summary(s / n, n, test, (s, n), noun)
+    if test == "nps":
+        p, d = int(r["p"]), int(r["d"])
+        return _Summary(100.0 * (p - d) / n, n, test, (p, n - p - d, d), noun)
+    std = None if _missing(r["std"]) else float(r["std"])
+    return _Summary(float(r["mean"]), n, test, (n, float(r["mean"]), std), noun)
+
+
+def _test_of(sel: Selector) -> str | None:
+    agg = sel.metric.aggregation
+    if agg is Aggregation.RATIO:
+        return "proportion"
+    if agg is Aggregation.NPS:
+        return "nps"
+    if agg is Aggregation.MEAN or (agg is Aggregation.DISTRIBUTION and sel.stat == "mean"):
+        return "mean"
+    return None
+
+
+def _rows(con: Connection, sel: Selector, query: KpiQuery) -> ir.Table:
+    """The metric's rows in the query's range and filters, as ``supportkpi kpi`` reads them."""
+    lo, hi = periods.range_bounds(query.start, query.end, query.tz)
+    ctx = MetricContext(
+        backend=con.backend,
+        options=query.options,
+        cohort=query.cohort,
+        range_end=hi,
+        range_start=lo,
+        tz=query.tz,
+        business=query.calendar if query.business_hours else None,
+        calendar=query.calendar,
+        sla_policies=query.sla_policies,
+        as_of=hi if hi is not None else int(time.time()),
+    )
+    rows = sel.metric.build(ctx)
+    for dim, values in query.where.items():
+        rows = rows.filter(rows[dim].isin(list(values)))
+    if lo is not None:
+        rows = rows.filter(rows.at >= lo)
+    if hi is not None:
+        rows = rows.filter(rows.at < hi)
+    return rows
+
+
+def _describe(sel: Selector, before: _Summary, now: _Summary, confidence: float) -> KpiChange:
+    metric = sel.metric
+    label = metric.title if not sel.stat else f"{metric.title} ({sel.stat})"
+    test = now.test
+    if test is not None:
+        change = compare(test, before.stats, now.stats, confidence=confidence)  # type: ignore[arg-type]
+        sentence = change.describe(label, _unit_word(metric.unit, test), now.noun)
+        return _kpi_change(sel, label, before, now, change.delta, change, sentence)
+    delta = None if before.value is None or now.value is None else now.value - before.value
+    if delta is None:
+        sentence = f"{label}: no data for a period, so no comparison"
+    elif delta == 0:
+        sentence = f"{label} did not change ({format_value(now.value, metric.unit)})"
+    else:
+        direction = "rose" if delta > 0 else "fell"
+        sentence = (
+            f"{label} {direction} from {format_value(before.value, metric.unit, sel.stat)} "
+            f"to {format_value(now.value, metric.unit, sel.stat)} (no significance test for "
+            "this kind of KPI)"
+        )
+    return _kpi_change(sel, label, before, now, delta, None, sentence)
+
+
+def _kpi_change(
+    sel: Selector,
+    label: str,
+    before: _Summary,
+    now: _Summary,
+    delta: float | None,
+    change: Change | None,
+    sentence: str,
+) -> KpiChange:
+    return KpiChange(
+        metric=sel.label,
+        title=label,
+        unit=str(sel.metric.unit),
+        previous=before.value,
+        current=now.value,
+        delta=delta,
+        n_previous=before.n,
+        n_current=now.n,
+        test=now.test,
+        p_value=change.p_value if change else None,
+        significant=change.significant if change else False,
+        sentence=sentence,
+    )
+
+
+def _unit_word(unit: Unit, test: str) -> str | None:
+    if test != "mean":
+        return None  # "points" for rates and NPS
+    return {Unit.SECONDS: "seconds", Unit.MONEY: "", Unit.SCORE: ""}.get(unit, "")
+
+
+def _missing(value: Any) -> bool:
+    return value is None or bool(pd.isna(value))
