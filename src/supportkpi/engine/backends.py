@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ class Backend:
         self.con = con
         self.source = source
         self._tables: dict[str, ir.Table] = {}
+        self._materialized: dict[Any, ir.Table] = {}
 
     def table(self, name: str) -> ir.Table:
         """The canonical table ``name`` as an Ibis table (empty tables included)."""
@@ -56,8 +58,15 @@ class Backend:
         """Compute ``expr`` once for the queries that share it (a temp table or a cache)."""
         return expr.cache()
 
+    def materialized(self, key: Any, build: Callable[[], ir.Table]) -> ir.Table:
+        """The materialised result of ``build()``, computed once per key for this backend."""
+        if key not in self._materialized:
+            self._materialized[key] = self.materialize(build())
+        return self._materialized[key]
+
     def close(self) -> None:
         self._tables.clear()
+        self._materialized.clear()
 
 
 @ibis.udf.scalar.builtin(name="epoch_us")

@@ -12,8 +12,8 @@ from supportkpi.metrics.options import Options
 
 if TYPE_CHECKING:
     from supportkpi.calendar.schedule import BusinessHours
-    from supportkpi.sla.policy import SlaPolicy
     from supportkpi.engine.backends import Backend
+    from supportkpi.sla.policy import SlaPolicy
 
 
 @dataclass
@@ -48,8 +48,12 @@ class MetricContext:
     def cached(self, key: str, build: Any, materialize: bool = False) -> Any:
         """Build an expression once per query; ``materialize`` computes it once, too."""
         if key not in self._cache:
-            expr = build()
-            self._cache[key] = self.backend.materialize(expr) if materialize else expr
+            if materialize:
+                # Materialised results outlive the query: the backend keeps them per source,
+                # keyed by the options they depend on (a read-only source cannot change).
+                self._cache[key] = self.backend.materialized((key, self.options), lambda: build())
+            else:
+                self._cache[key] = build()
         return self._cache[key]
 
     def dated(self, event_at: ir.IntegerValue, created_at: ir.IntegerValue) -> ir.IntegerValue:
