@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from supportkpi.metrics.registry import all_metrics
+from supportkpi.metrics.registry import FAMILY_MODULES, Metric, all_metrics
 
 HEADER = """# KPI catalogue
 
@@ -18,7 +18,17 @@ semantics.
 def catalogue_markdown() -> str:
     """The catalogue as Markdown, one section per family."""
     lines = [HEADER]
-    metrics = sorted(all_metrics(), key=lambda m: m.family)
+    registered = all_metrics()
+    order = {m.id: i for i, m in enumerate(registered)}
+
+    def reading_order(m: Metric) -> tuple[str, int, int]:
+        # Registration order depends on which module was imported first; the family module
+        # list does not, so the page is the same whoever generates it.
+        module = m.build.__module__
+        rank = FAMILY_MODULES.index(module) if module in FAMILY_MODULES else len(FAMILY_MODULES)
+        return (m.family, rank, order[m.id])
+
+    metrics = sorted(registered, key=reading_order)
     for family, members in groupby(metrics, key=lambda m: m.family):
         lines.append(f"## {family}\n")
         lines.append("| id | title | unit | kind | good | definition | seeds |")

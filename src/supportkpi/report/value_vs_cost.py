@@ -81,8 +81,10 @@ def value_vs_cost(
         calls=joined.calls.fill_null(0),
         revenue=joined.revenue.fill_null(0.0).cast("float64"),
     )
-    customers = ctx.table("customers").select("customer_id", "segment")
-    joined = joined.left_join(customers, "customer_id").drop("customer_id_right")
+    # view(): a projection of a join would otherwise extend that join (an Ibis rule).
+    joined = joined.view()
+    customers = ctx.table("customers").select(c_id="customer_id", segment="segment")
+    joined = joined.left_join(customers, joined.customer_id == customers.c_id).drop("c_id")
     contacts_n = joined.tickets + joined.calls
     cost = contacts_n.cast("float64") * ibis.literal(per_contact, "float64")
     view = joined.mutate(
