@@ -11,6 +11,7 @@ import ibis.expr.types as ir
 
 from supportkpi.metrics.context import MetricContext
 from supportkpi.schema import SOLVED_STATUSES
+from supportkpi.schema.tables import TICKET_STATUSES
 
 _SOLVED = list(SOLVED_STATUSES)
 
@@ -78,8 +79,14 @@ def _status_events(ctx: MetricContext) -> ir.Table:
     def build() -> ir.Table:
         e = events(ctx)
         st = e.filter(e.kind == "status")
-        # One ordering for both lag and lead, so the engine sorts once.
-        order = ibis.window(group_by=st.ticket_id, order_by=[st.at, st.event_id])
+        # One ordering for both lag and lead, so the engine sorts once. Ties in the same
+        # second are broken by the status's place in a ticket's life (a small integer, far
+        # cheaper to sort than the event id, and as deterministic).
+        rank = ibis.cases(
+            *[(st.status == s, i) for i, s in enumerate(TICKET_STATUSES)],
+            else_=len(TICKET_STATUSES),
+        )
+        order = ibis.window(group_by=st.ticket_id, order_by=[st.at, rank])
         prev_solved = st.status.lag().over(order).isin(_SOLVED).fill_null(False)
         now_solved = st.status.isin(_SOLVED).fill_null(False)
         return st.mutate(
