@@ -122,8 +122,8 @@ def run(db: Path, count: int) -> dict[str, Any]:
                 "p50_ms": round(p50 * 1000, 1),
                 "p95_ms": round(p95 * 1000, 1),
                 "max_ms": round(max(times) * 1000, 1),
-                "p50_over_scan": round(p50 / scan, 1),
-                "p95_over_scan": round(p95 / scan, 1),
+                "p50_over_scan": round(p50 / scan, 3),
+                "p95_over_scan": round(p95 / scan, 3),
             }
     return figures
 

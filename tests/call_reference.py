@@ -68,14 +68,14 @@ def inbound_calls(tables: dict[str, pd.DataFrame]) -> list[Call]:
         answered = not missing(c.get("answered_at"))
         offered = c["offered_at"]
         end = c["answered_at"] if answered else c.get("ended_at")
-        wait = None if missing(end) else epoch(end) - epoch(offered)
+        wait = None if end is None or missing(end) else epoch(end) - epoch(offered)
         if wait is not None and wait < 0:
             wait = None
         handle = None
         talk = c.get("talk_s")
-        if answered and not missing(talk):
+        if answered and talk is not None and not missing(talk):
             extra = [c.get("hold_s"), c.get("acw_s")]
-            handle = float(talk) + sum(0.0 if missing(x) else float(x) for x in extra)
+            handle = float(talk) + sum(float(x) for x in extra if x is not None and not missing(x))
         agent_id = None if missing(c.get("agent_id")) else c["agent_id"]
         agent = agents.get(agent_id, {})
         team = agent.get("team")
@@ -93,7 +93,7 @@ def inbound_calls(tables: dict[str, pd.DataFrame]) -> list[Call]:
                 answered=answered,
                 wait=wait,
                 handle=handle,
-                cost_per_s=None if missing(cost) else float(cost) / 3600,
+                cost_per_s=None if cost is None or missing(cost) else float(cost) / 3600,
             )
         )
     return out
@@ -214,10 +214,7 @@ def reference_kpi(
     name, _, stat = metric.partition(":")
     merged = {**DEFAULTS, **dict(options or {})}
     q = Query(start, end, grain, list(by or []), tz, dict(where or {}), "event", merged)
-    if name in QUOTIENTS:
-        rows = _agent_kpi(name, tables, q)
-    else:
-        rows = _calls_kpi(name, stat, tables, q)
+    rows = _agent_kpi(name, tables, q) if name in QUOTIENTS else _calls_kpi(name, stat, tables, q)
     if not rows and not grain and not by:
         rows = [{"value": None, "n": 0}]
     frame = pd.DataFrame(rows)

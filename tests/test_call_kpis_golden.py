@@ -103,7 +103,8 @@ def aht_data() -> Tables:
             )
         )  # fmt: skip
     # Two abandoned calls with a talk time (bad data): not handled, so not counted.
-    for call_id, at in (("A900", "2024-03-01 12:00:00+00:00"), ("A901", "2024-03-01 12:05:00+00:00")):
+    for call_id, at in (("A900", "2024-03-01 12:00:00+00:00"),
+                        ("A901", "2024-03-01 12:05:00+00:00")):  # fmt: skip
         rows.append(call(call_id, at, None, at.replace(":00+", ":50+"), talk_s=600.0))
     return {"calls": calls_frame(rows)}
 
@@ -200,14 +201,6 @@ class Golden:
     expected: list[dict[str, Any]]
     spark: bool = False  # also on PySpark (a representative subset: Spark is slow)
     options: dict[str, Any] = field(default_factory=dict)
-    #: A known engine bug the library run still hits (strict xfail: red once it is fixed).
-    engine_bug: str | None = None
-
-
-#: engine/aggregate.py joins a quotient's numerator and denominator on the dimension values
-#: with '=', so a null dimension (an agent missing from the agents table has no team) never
-#: matches itself: the null-team row comes back twice, valueless. Needs a null-safe join.
-NULL_KEY_QUOTIENT = "quotient join drops null dimension keys (engine/aggregate.py)"
 
 
 def row(value: float | None, n: int, **keys: Any) -> dict[str, Any]:
@@ -254,7 +247,7 @@ CALL_CASES = [
     Golden("sl-answered-only", "calls", "service_level", JAN, [rate(4, 6)],
            options={"service_level_variant": "answered_only"}),
     Golden("sl-abandons-against", "calls", "service_level", JAN, [rate(4, 10)],
-           options={"service_level_variant": "abandons_count_against"}, spark=True),
+           options={"service_level_variant": "abandons_count_against"}),
     # T = 45: K03 (21) and K08 (exactly 45) join: 6 of 9.
     Golden("sl-45", "calls", "service_level", JAN, [rate(6, 9)],
            options={"service_level_s": 45}),
@@ -262,7 +255,7 @@ CALL_CASES = [
         rate(2, 4, queue="billing"),  # K01 K02 of K01 K02 K03 K05
         rate(2, 5, queue="support"),  # K09 K11 of K06 K07 K08 K09 K11
     ]),
-    Golden("asa", "calls", "average_speed_of_answer", JAN, [row(116 / 6, 6)], spark=True),
+    Golden("asa", "calls", "average_speed_of_answer", JAN, [row(116 / 6, 6)]),
     Golden("asa-median", "calls", "average_speed_of_answer:median", JAN,
            [row(17.5, 6)]),  # 5 10 15 20 21 45: (15 + 20) / 2
     Golden("awt", "calls", "average_wait_time", JAN, [row(214 / 9, 9)], spark=True),
@@ -315,7 +308,7 @@ FCR_CASES = [
 # 12600, handling 7200, available 1800. b3 (no team) logged in 3600, all available.
 AGENT_CASES = [
     # (5400 + 7200 + 0) / (14400 + 12600 + 3600); n = 5 + 3 + 1 logged-in intervals.
-    Golden("util", "agents", "agent_utilization", MAR, [row(12600 / 30600, 9)], spark=True),
+    Golden("util", "agents", "agent_utilization", MAR, [row(12600 / 30600, 9)]),
     Golden("util-by-agent", "agents", "agent_utilization", {**MAR, "by": ["agent"]}, [
         row(5400 / 14400, 5, agent="b1"),  # 0.375
         row(7200 / 12600, 3, agent="b2"),
@@ -323,7 +316,7 @@ AGENT_CASES = [
     ]),
     Golden("util-by-team", "agents", "agent_utilization", {**MAR, "by": ["team"]}, [
         row(0.375, 5, team="tA"), row(7200 / 12600, 3, team="tB"), row(0.0, 1, team=None),
-    ], engine_bug=NULL_KEY_QUOTIENT),
+    ], spark=True),  # b3 is not in agents: a null team, which must survive the quotient
     # Only 'handling' is handling time: b1 3600 + b2 7200 = 10800 / 30600.
     Golden("util-handling-only", "agents", "agent_utilization", MAR, [row(10800 / 30600, 9)],
            options={"handling_states": ["handling"]}),
@@ -355,11 +348,9 @@ CASES = CALL_CASES + AHT_CASES + FCR_CASES + AGENT_CASES
 # -- running -----------------------------------------------------------------------------------
 def _params() -> Iterator[Any]:
     for case in CASES:
-        bug = [pytest.mark.xfail(strict=True, reason=case.engine_bug)] if case.engine_bug else []
-        yield pytest.param(case, "duckdb", id=f"{case.id}-duckdb", marks=bug)
+        yield pytest.param(case, "duckdb", id=f"{case.id}-duckdb")
         if case.spark:
-            yield pytest.param(case, "pyspark", id=f"{case.id}-pyspark",
-                               marks=[pytest.mark.spark, *bug])  # fmt: skip
+            yield pytest.param(case, "pyspark", id=f"{case.id}-pyspark", marks=pytest.mark.spark)
 
 
 class Connections:

@@ -288,3 +288,121 @@ def test_derived_cannot_be_mapped() -> None:
 def test_invalid_toml(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"bad\.toml: invalid TOML"):
         load_mapping(write(tmp_path, "[columns\n", "bad.toml"), get_table("tickets"))
+
+
+# -- [computed] columns ------------------------------------------------------------------------
+CALL_LOG = """Call Id,Date,Time,Answered,Speed,Talk
+K1,03/01/2021,9:12:58,Y,109,00:02:23
+K2,03/01/2021,23:59:30,Y,45,00:01:00
+K3,03/01/2021,10:00:00,N,,
+K4,03/01/2021,10:05:00,Y,,00:01:00
+K5,03/01/2021,10:10:00,Y,abc,00:01:00
+K6,03/01/2021,,N,,
+"""
+CALL_LOG_MAPPING: dict[str, Any] = {
+    "source": {"timezone": "Europe/Berlin", "date_format": "%d/%m/%Y %H:%M:%S"},
+    "columns": {"call_id": "Call Id"},
+    "durations": {"talk_s": "hh:mm:ss"},
+    "computed": {
+        "offered_at": {"join": ["Date", "Time"]},
+        "answered_at": {"from": "offered_at", "add": "Speed", "when": {"Answered": ["Y", "y"]}},
+        # From a computed column, with another duration format.
+        "ended_at": {"from": "answered_at", "add": "Talk", "unit": "hh:mm:ss"},
+    },
+}
+
+
+def test_computed_join_and_timestamp_plus_duration(store: Store, tmp_path: Path) -> None:
+    summary = ingest_file(store, "calls", write(tmp_path, CALL_LOG), mapping=CALL_LOG_MAPPING)
+    assert (summary.inserted, summary.rejected) == (3, 3)
+    # Berlin is UTC+1 in January: 09:12:58 local = 08:12:58 UTC; + 109 s = 08:14:47;
+    # + 2 min 23 s of talk = 08:17:10. K2 crosses midnight: 22:59:30 UTC + 45 s = 23:00:15.
+    assert rows(store, "SELECT call_id, offered_at, answered_at, ended_at FROM calls "
+                       "ORDER BY 1") == [
+        ("K1", datetime(2021, 1, 3, 8, 12, 58, tzinfo=UTC),
+         datetime(2021, 1, 3, 8, 14, 47, tzinfo=UTC), datetime(2021, 1, 3, 8, 17, 10, tzinfo=UTC)),
+        ("K2", datetime(2021, 1, 3, 22, 59, 30, tzinfo=UTC),
+         datetime(2021, 1, 3, 23, 0, 15, tzinfo=UTC), datetime(2021, 1, 3, 23, 1, 15, tzinfo=UTC)),
+        ("K3", datetime(2021, 1, 3, 9, 0, tzinfo=UTC), None, None),  # not answered: empty
+    ]  # fmt: skip
+    # K4 is answered but has no speed (an error under `when`), K5's speed is not a number,
+    # K6 has no time (so no offered_at, which is required).
+    assert rules(store) == [(4, "computed", "offered_at=03/01/2021 10:05:00; Speed="),
+                            (5, "computed", "offered_at=03/01/2021 10:10:00; Speed=abc"),
+                            (6, "required", None)]  # fmt: skip
+    messages = [m for (m,) in rows(store, "SELECT message FROM _quarantine ORDER BY row_number")]
+    assert messages[0] == (
+        "src.csv row 4: column 'answered_at' (computed from 'offered_at' + 'Speed') value "
+        "'offered_at=03/01/2021 10:05:00; Speed=' cannot be computed from its inputs (one is "
+        "empty, or they do not parse)"
+    )
+    assert messages[2] == (
+        "src.csv row 6: column 'offered_at' (computed from 'Date', 'Time') is required but empty"
+    )
+
+
+def test_computed_without_when_is_empty_when_an_input_is(store: Store, tmp_path: Path) -> None:
+    text = "id,at,wait\nK1,2024-01-01 10:00:00,1.5\nK2,2024-01-01 11:00:00,\n"
+    mapping = {
+        "columns": {"call_id": "id", "offered_at": "at"},
+        "computed": {"answered_at": {"from": "offered_at", "add": "wait", "unit": "minutes"}},
+    }
+    ingest_file(store, "calls", write(tmp_path, text), mapping=mapping)
+    assert rows(store, "SELECT call_id, answered_at FROM calls ORDER BY 1") == [
+        ("K1", datetime(2024, 1, 1, 10, 1, 30, tzinfo=UTC)),  # + 1.5 minutes
+        ("K2", None),
+    ]
+
+
+def test_computed_text_joins_the_parts_present(store: Store, tmp_path: Path) -> None:
+    text = ("id,at,dept,topic,who,ok\nK1,2024-01-01,Sales,Billing,ann,Y\n"
+            "K2,2024-01-01,,Refunds,bob,N\nK3,2024-01-01,,,,Y\n")  # fmt: skip
+    mapping = {"computed": {"queue": {"join": ["dept", "topic"], "separator": " / "},
+                            "agent_id": {"join": ["who"], "when": {"ok": "Y"}}},
+               "columns": {"call_id": "id", "offered_at": "at"}}  # fmt: skip
+    ingest_file(store, "calls", write(tmp_path, text), mapping=mapping)
+    assert rows(store, "SELECT call_id, queue, agent_id FROM calls ORDER BY 1") == [
+        ("K1", "Sales / Billing", "ann"), ("K2", "Refunds", None), ("K3", None, None),
+    ]  # fmt: skip
+
+
+def test_computed_inputs_missing_from_the_file(store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path, "id,Date,wait\nK1,2024-01-01,5\n")
+    mapping: dict[str, Any] = {"columns": {"call_id": "id"},
+                               "computed": {"offered_at": {"join": ["Date", "Time"]}}}  # fmt: skip
+    with pytest.raises(InputError, match=r"required column 'offered_at' is missing \(computed "
+                       r"from 'Date', 'Time'; 'Time' not in the file\)"):  # fmt: skip
+        ingest_file(store, "calls", path, mapping=mapping)
+    mapping["computed"] = {
+        "offered_at": {"join": ["Date"]},
+        "answered_at": {"from": "offered_at", "add": "wait", "when": {"Answered": "Y"}},
+    }
+    summary = ingest_file(store, "calls", path, mapping=mapping)
+    assert summary.inserted == 1
+    assert summary.warnings == [
+        "computed column 'answered_at' needs 'Answered', not in the file; left empty"
+    ]
+    assert rows(store, "SELECT answered_at FROM calls") == [(None,)]
+
+
+def test_computed_mapping_problems_are_listed_together() -> None:
+    data = {
+        "columns": {"queue": "Topic"},
+        "computed": {
+            "queue": {"join": ["A", "B"]},  # also in [columns]
+            "offered_at": {"join": ["D"], "from": "ended_at"},  # both kinds
+            "talk_s": {"from": "offered_at", "add": "x"},  # not a timestamp
+            "answered_at": {"from": "ended_at", "unit": "weeks", "when": {"a": "Y", "b": "N"}},
+            "ended_at": {"from": "answered_at", "colour": "red"},  # a circle, unknown key
+        },
+    }
+    with pytest.raises(ConfigError) as info:
+        load_mapping(data, get_table("calls"))
+    text = "\n".join(info.value.problems)
+    assert "[computed.queue]: queue is also in [columns]" in text
+    assert "[computed.offered_at]: give either join = [columns] or from" in text
+    assert "[computed.talk_s]: from/add builds a timestamp; talk_s is not one" in text
+    assert "[computed.answered_at] unit 'weeks' is not one of hh:mm:ss" in text
+    assert "[computed.answered_at] when must name one source column" in text
+    assert "[computed.ended_at] unknown key 'colour'" in text
+    assert "[computed.answered_at]: 'from' goes round in a circle" in text

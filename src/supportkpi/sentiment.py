@@ -6,7 +6,7 @@ number from −1 (most negative) to +1 (most positive). Only customer messages w
 scored; a ``sentiment`` given by the source is kept as it is.
 
 >>> round(score_texts(["This is terrible, I am furious!"])[0], 4)
--0.8118
+-0.7959
 """
 
 from __future__ import annotations

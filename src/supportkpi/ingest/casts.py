@@ -15,8 +15,10 @@ spring-forward night in Europe/Rome becomes 03:30 CEST = 01:30 UTC).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from supportkpi.ingest.mapping import ComputedSpec
 from supportkpi.schema import Column, ColumnType
 from supportkpi.schema.tables import SURVEY_SCALES
 
@@ -47,6 +49,7 @@ RULE_TEXTS = {
     "list": "is not a list (a;b, a,b or a JSON array)",
     "duration": "is not a duration in the mapped format",
     "enum": "is not an allowed value",
+    "computed": "cannot be computed from its inputs (one is empty, or they do not parse)",
     "scale": "is outside its survey kind's scale (a whole number: "
     + ", ".join(f"{kind} {low}-{high}" for kind, (low, high) in SURVEY_SCALES.items())
     + ")",
@@ -171,3 +174,58 @@ def _finite(number: str) -> str:
 def _tuple(texts: tuple[str, ...]) -> str:
     # Fixed spellings owned by this module, not user input.
     return "(" + ", ".join(f"'{t}'" for t in texts) + ")"
+
+
+#: How a computed instant is written back as text: ISO 8601 in UTC, read back exactly.
+_ISO_UTC = "%Y-%m-%dT%H:%M:%S.%fZ"
+_TEXT_TYPES = (ColumnType.STRING, ColumnType.STRING_LIST)
+
+
+def computed_text(
+    spec: ComputedSpec,
+    column: Column,
+    source: Callable[[str], str],
+    canonical: Callable[[str], tuple[Column, str]],
+    options: CastOptions,
+    params: Params,
+) -> str:
+    """SQL of the text of a ``[computed]`` column, parsed afterwards like any other text.
+
+    ``source(name)`` is the SQL of a source column's text (NULL when empty); ``canonical(name)``
+    is a canonical column of the table and the SQL of its text. NULL where ``when`` does not
+    hold. A row with an empty input gets NULL too, unless ``when`` holds: then, like inputs
+    that do not parse, it gets a text naming its inputs that parses as nothing, so the row is
+    quarantined. Text columns join the parts that are present.
+    """
+    holds = None
+    if spec.when_column is not None:
+        allowed = params.add(list(spec.when_values))
+        holds = f"coalesce(list_contains({allowed}, {source(spec.when_column)}), FALSE)"
+    if spec.join:
+        inputs = [(name, source(name)) for name in spec.join]
+        texts = [t for _, t in inputs]
+        if column.type in _TEXT_TYPES:
+            joined = f"NULLIF(concat_ws({params.add(spec.separator)}, {', '.join(texts)}), '')"
+            return joined if holds is None else f"(CASE WHEN {holds} THEN {joined} END)"
+        value = texts[0]
+        for text in texts[1:]:
+            value = f"{value} || {params.add(spec.separator)} || {text}"
+    else:
+        assert spec.start is not None  # the mapping checks it
+        start_column, start_text = canonical(spec.start)
+        inputs = [(spec.start, start_text)]
+        instant = parse(start_column, start_text, options, params)
+        if spec.add is not None:
+            add_text = source(spec.add)
+            inputs.append((spec.add, add_text))
+            seconds = _duration(add_text, spec.unit, ColumnType.FLOAT)
+            instant = f"({instant} + to_microseconds(CAST(round({seconds} * 1e6) AS BIGINT)))"
+        value = f"strftime(timezone('UTC', {instant}), '{_ISO_UTC}')"
+    shown = ", ".join(f"{params.add(name + '=')} || coalesce({t}, '')" for name, t in inputs)
+    failed = f"concat_ws('; ', {shown})"
+    any_empty = " OR ".join(f"{t} IS NULL" for _, t in inputs)
+    if holds is None:
+        branches = f"WHEN {any_empty} THEN NULL"
+    else:
+        branches = f"WHEN NOT {holds} THEN NULL WHEN {any_empty} THEN {failed}"
+    return f"(CASE {branches} ELSE coalesce({value}, {failed}) END)"

@@ -50,10 +50,11 @@ A mapping is a small TOML file; every section is optional::
     when = { "Answered" = "Y" }     # optional: only rows where that source column holds
                                     #   this value (or one of a list); empty elsewhere
 
-Computed columns: a row whose inputs are all empty gets an empty value. A row with only some
-inputs (or, under ``when``, any input missing), or whose inputs do not parse, is quarantined
-with the rule ``computed``. A computed column cannot also be in ``[columns]``, ``[constants]``
-or ``[values]``.
+Computed columns: a row with an empty input gets an empty value (a text column joins the
+parts that are there); where ``when`` holds, an empty input is an error instead. A row whose
+inputs do not parse (or make no valid value) is quarantined with the rule ``computed``. A
+computed column is not also named in ``[columns]``, ``[constants]``, ``[values]`` or
+``[months_before]``; ``from`` may name another computed column.
 
 Canonical columns that the mapping does not name are read from a source column of the same
 name (case-insensitive). Source columns nobody asks for are ignored. Every problem in a
@@ -235,8 +236,12 @@ def parse_mapping(data: dict[str, Any], table: Table, origin: str = "mapping") -
                 f"use one of {', '.join(DURATION_FORMATS)}"
             )
     months_before = _parse_months_before(checker, data)
-    taken = {"columns": columns, "constants": constants, "values": values,
-             "months_before": months_before}  # fmt: skip
+    taken: dict[str, dict[str, Any]] = {
+        "columns": columns,
+        "constants": constants,
+        "values": values,
+        "months_before": months_before,
+    }
     computed = _parse_computed(checker, data, taken)
     events = _parse_events(checker, data)
     tickets = checker.table_of(data, "tickets")

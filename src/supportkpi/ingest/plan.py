@@ -74,7 +74,7 @@ def plan_load(
         if name not in mapped_sources:
             by_lower.setdefault(name.strip().lower(), []).append(name)
     warnings: list[str] = []
-    missing_mapped: dict[str, str] = {}
+    missing_mapped: dict[str, str] = {}  # required column -> why the file lacks it
     columns = []
     for column in table.columns:
         if column.name in LOADER_COLUMNS:
@@ -87,7 +87,7 @@ def plan_load(
         if computed is not None or column.name in mapping.computed:
             source = None  # never read a same-named source column instead
         elif source is not None and source not in file_columns:
-            missing_mapped[column.name] = source
+            missing_mapped[column.name] = f"mapped from {source!r}"
             if not column.required:
                 warnings.append(
                     f"mapped column {column.name!r} (from {source!r}) is not in the file; "
@@ -127,9 +127,8 @@ def _check_required(
         specs.append(("(default)", mapping.default_activity))
     for plan in columns:
         name = plan.column.name
-        if not plan.column.required or plan.source is not None or plan.constant is not None:
-            continue
-        if plan.computed is not None:
+        provided = plan.source is not None or plan.constant is not None or plan.computed is not None
+        if not plan.column.required or provided:
             continue
         if activity is not None:
             lacking = [act for act, spec in specs if not _sets(spec, name, activity)]
@@ -141,7 +140,7 @@ def _check_required(
                 problems.append((name, f"activities {shown}{more} do not set it"))
                 continue
         if name in missing_mapped:
-            problems.append((name, f"mapped from {missing_mapped[name]!r}"))
+            problems.append((name, missing_mapped[name]))
         else:
             problems.append((name, "no such column in the file and no mapping for it"))
     if len(problems) == 1:
@@ -165,7 +164,7 @@ def _computed_inputs(
         return spec
     listed = ", ".join(repr(c) for c in absent)
     if column.required:
-        missing_mapped[column.name] = listed[1:-1] if len(absent) == 1 else listed
+        missing_mapped[column.name] = f"{spec.describe()}; {listed} not in the file"
     else:
         warnings.append(
             f"computed column {column.name!r} needs {listed}, not in the file; left empty"

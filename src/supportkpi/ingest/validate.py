@@ -23,12 +23,14 @@ from supportkpi.ingest.casts import (
     CastOptions,
     Params,
     cleaned,
+    computed_text,
     default_value,
     parse,
 )
 from supportkpi.ingest.event_keys import event_id_sql
 from supportkpi.ingest.plan import ColumnPlan, LoadPlan
 from supportkpi.ingest.readers import ROW, RawFile
+from supportkpi.schema import Column
 from supportkpi.schema.tables import SURVEY_SCALES
 from supportkpi.store import quote_ident
 
@@ -113,7 +115,7 @@ def _work_sql(plan: LoadPlan, options: CastOptions, params: Params) -> str:
     """One statement, materialised once: map, parse, find each row's first problem, key."""
     n = len(plan.columns)
     activity = plan.activity
-    texts = [f"{_text_sql(p, plan, params)} AS s{i}" for i, p in enumerate(plan.columns)]
+    texts = [f"{_text_sql(p, plan, params, options)} AS s{i}" for i, p in enumerate(plan.columns)]
     joins = ""
     act_text = "CAST(NULL AS VARCHAR)"
     unknown = "FALSE"
@@ -135,6 +137,7 @@ def _work_sql(plan: LoadPlan, options: CastOptions, params: Params) -> str:
     for i, p in enumerate(plan.columns):
         required = "'required'" if p.column.required else "NULL"
         rule = "duration" if p.column.name in options.durations else PARSE_RULES[p.column.type]
+        rule = "computed" if p.computed is not None else rule
         branches = f"WHEN s{i} IS NULL THEN {required} WHEN p{i} IS NULL THEN '{rule}'"
         if p.column.enum and not p.column.open_enum:
             allowed = params.add(list(p.column.enum))
@@ -186,8 +189,20 @@ def _dups_sql(plan: LoadPlan) -> str:
         WHERE _bad_rule IS NULL GROUP BY ALL HAVING count(*) > 1"""
 
 
-def _text_sql(plan: ColumnPlan, load: LoadPlan, params: Params) -> str:
+def _text_sql(plan: ColumnPlan, load: LoadPlan, params: Params, options: CastOptions) -> str:
     """The text of one canonical column: source cell, value map, constant, activity."""
+    if plan.computed is not None:
+
+        def canonical_text(name: str) -> tuple[Column, str]:
+            other = next(p for p in load.columns if p.column.name == name)
+            return other.column, _text_sql(other, load, params, options)
+
+        def source_text(name: str) -> str:
+            return cleaned(f"r.{quote_ident(name)}")
+
+        return computed_text(
+            plan.computed, plan.column, source_text, canonical_text, options, params
+        )
     text = cleaned(f"r.{quote_ident(plan.source)}") if plan.source else "CAST(NULL AS VARCHAR)"
     if plan.values:
         # A value mapped to "" empties the cell.
@@ -280,6 +295,8 @@ def _reasons(plan: LoadPlan, options: CastOptions) -> pa.Table:
         label = f"column '{name}'"
         if p.source and p.source != name:
             label += f" (from '{p.source}')"
+        if p.computed is not None:
+            label += f" ({p.computed.describe()})"
         for rule, text in RULE_TEXTS.items():
             if rule == "enum":
                 text = f"is not one of {', '.join(p.column.enum)}"

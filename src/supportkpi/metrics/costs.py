@@ -71,7 +71,7 @@ def cost_days(ctx: MetricContext) -> ir.Table | None:
             "day_key", at=spread.day_at, x=spread.amount.cast("float64") / spread.days
         )
 
-    return ctx.cached("cost_days", build)  # type: ignore[no-any-return]
+    return ctx.cached("cost_days", build)
 
 
 def support_costs(ctx: MetricContext) -> ir.Table:

@@ -73,7 +73,7 @@ def period_bounds(
             rows.append((periods.day_number(start), max(start_s, lo), min(end_s, hi)))
         return _bounds_table(rows)
 
-    return ctx.cached(f"period_bounds:{key}", build)  # type: ignore[no-any-return]
+    return ctx.cached(f"period_bounds:{key}", build)
 
 
 def data_span(

@@ -118,7 +118,11 @@ def _period(
         value = None if row["value"] is None else float(row["value"])
         return _Summary(value, int(row["n"]), None, None, "observations")
     rows = _rows(con, sel, query)
-    noun = next((NOUNS[c] for c in NOUNS if c in rows.columns), "observations")
+    noun = (
+        "agents"
+        if sel.metric.id == "asat"
+        else next((NOUNS[c] for c in NOUNS if c in rows.columns), "observations")
+    )
     if test == "proportion":
         agg = rows.aggregate(s=rows.num.sum(), n=rows.den.sum())
     elif test == "nps":

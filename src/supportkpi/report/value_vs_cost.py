@@ -2,7 +2,8 @@
 
 One row per customer with a contact or an order in the range: ``customer_id``, ``segment``,
 ``tickets`` (created in the range), ``calls`` (answered inbound calls), ``contacts`` (their sum),
-``support_cost``, ``revenue`` (orders placed in the range) and ``cost_to_revenue``.
+``support_cost`` (rounded to cents), ``revenue`` (orders placed in the range) and
+``cost_to_revenue`` (null without revenue).
 
 Support cost is attributed **evenly per contact**: the support costs of the range (the same
 series as ``cost_per_conversation``: the ``costs`` table prorated by days, labor cost on days
@@ -18,6 +19,7 @@ contact treats both channels alike and equals ``cost_per_conversation`` × conta
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -86,7 +88,8 @@ def value_vs_cost(
     customers = ctx.table("customers").select(c_id="customer_id", segment="segment")
     joined = joined.left_join(customers, joined.customer_id == customers.c_id).drop("c_id")
     contacts_n = joined.tickets + joined.calls
-    cost = contacts_n.cast("float64") * ibis.literal(per_contact, "float64")
+    # Money in cents: the daily shares of a cost leave float dust (999.9999... for 1,000).
+    cost = (contacts_n.cast("float64") * ibis.literal(per_contact, "float64")).round(2)
     view = joined.mutate(
         contacts=contacts_n,
         support_cost=cost,
@@ -120,5 +123,5 @@ def _in_range(frame: ir.Table, lo: int | None, hi: int | None) -> ir.Table:
     return frame
 
 
-def _number(value: object) -> float:
-    return 0.0 if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
+def _number(value: Any) -> float:
+    return 0.0 if value is None or pd.isna(value) else float(value)

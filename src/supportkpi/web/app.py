@@ -15,6 +15,7 @@ import ipaddress
 import logging
 import math
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Hashable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -41,6 +42,8 @@ from supportkpi.store import Store
 
 log = logging.getLogger("supportkpi.web")
 KPI_CACHE_SIZE = 512
+#: Answers also expire: running SLA targets and open backlog age with the clock, not the data.
+KPI_CACHE_SECONDS = 300.0
 LOOPBACK_NAMES = ("localhost",)
 
 
@@ -137,13 +140,15 @@ class ApiState:
     def cached(self, key: Hashable, reader: Reader, compute: Callable[[], Any]) -> Any:
         """``compute()`` once per ``key`` and load of the store (its last load id)."""
         full_key = (key, reader.store.next_load_id())
+        now = time.monotonic()
         with self._cache_lock:
-            if full_key in self._cache:
+            hit = self._cache.get(full_key)
+            if hit is not None and hit[0] > now:
                 self._cache.move_to_end(full_key)
-                return self._cache[full_key]
+                return hit[1]
         value = compute()
         with self._cache_lock:
-            self._cache[full_key] = value
+            self._cache[full_key] = (now + KPI_CACHE_SECONDS, value)
             while len(self._cache) > KPI_CACHE_SIZE:
                 self._cache.popitem(last=False)
         return value
