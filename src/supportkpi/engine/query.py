@@ -228,7 +228,7 @@ def _finish(result: pd.DataFrame, sel: Selector, query: KpiQuery) -> pd.DataFram
     if result.empty and not query.grain and not query.by:
         result = pd.DataFrame([{"value": None, "n": 0}])
     result["metric"] = sel.label
-    result["n"] = result["n"].fillna(0).astype("int64")
+    result["n"] = pd.to_numeric(result["n"], errors="coerce").fillna(0).astype("int64")
     result["value"] = result["value"].astype("object").where(result["n"] > 0, None)
     result["value"] = [None if v is None or pd.isna(v) else float(v) for v in result["value"]]
     if query.grain:
@@ -247,7 +247,9 @@ def _add_intervals(result: pd.DataFrame, sel: Selector) -> None:
     agg = sel.metric.aggregation
 
     def col(name: str) -> pd.Series:
-        return result[name] if name in result.columns else pd.Series(None, index=result.index)
+        if name not in result.columns:
+            return pd.Series(0.0, index=result.index)
+        return pd.to_numeric(result[name], errors="coerce").astype("float64")
 
     if agg is Aggregation.RATIO:
         bounds = [
