@@ -160,14 +160,17 @@ def summarise_nps(xs: list[float]) -> dict[str, Any]:
     }
 
 
-def quotient(q: Query, num: list[tuple], den: list[tuple]) -> list[dict[str, Any]]:
+def quotient(
+    q: Query, num: list[tuple], den: list[tuple], n_counts: str = "numerator"
+) -> list[dict[str, Any]]:
+    """sum(num) / sum(den) per key; n counts the rows of one side."""
     a, b = _group(q, num), _group(q, den)
     rows = []
     for key in set(a) | set(b):
         top, bottom = sum(a.get(key, [])), sum(b.get(key, []))
-        rows.append(
-            _row(q, key, {"value": top / bottom if bottom else None, "n": len(a.get(key, []))})
-        )
+        counted = b if n_counts == "denominator" else a
+        n = len(counted.get(key, []))
+        rows.append(_row(q, key, {"value": top / bottom if bottom else None, "n": n}))
     return rows
 
 
@@ -373,7 +376,8 @@ def costs_kpi(name: str, tables: dict[str, pd.DataFrame], q: Query, o: dict[str,
         den = [(at, {}, 1.0) for at in conversations(tables)]
     else:
         den = [(r["ordered_at"], {}, float(r["amount"])) for r in table(tables, "orders")]
-    return quotient(q, num, den)
+    # n is the denominator's count: tickets solved, conversations or orders.
+    return quotient(q, num, den, n_counts="denominator")
 
 
 # -- self-service ------------------------------------------------------------------------------

@@ -111,6 +111,12 @@ def test_library_errors_keep_their_status(client: TestClient) -> None:
     _error(client.post("/api/ingest/nope", files=files), 404, "unknown table 'nope'")
 
 
+def test_unsupported_is_501(client: TestClient) -> None:
+    # A quotient of two tables has no single list of rows behind it.
+    response = client.get("/api/tickets", params={"metric": "cost_per_resolution"})
+    _error(response, 501, "cost_per_resolution")
+
+
 def test_missing_store_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="does not exist"):
         create_app(tmp_path / "missing.duckdb")

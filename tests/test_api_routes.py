@@ -11,8 +11,7 @@ The store holds four hand-made tickets (no events, so the ticket columns are the
 from __future__ import annotations
 
 import json
-import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ import pytest
 from cli_support import run_cli
 from fastapi.testclient import TestClient
 
-import supportkpi.report
+import supportkpi
 from supportkpi.store import Store
 from supportkpi.web import create_app
 from supportkpi.web.app import plain
@@ -43,6 +42,7 @@ def build_store(path: Path) -> str:
                 _t("2024-02-01 09:00"),
             ],
             "channel": ["email", "chat", "email", "email"],
+            "customer_id": ["c1", "c1", "c2", None],
             "team": ["billing", "technical", "technical", "billing"],
             "first_response_at": [
                 _t("2024-01-01 10:00"),
@@ -53,8 +53,13 @@ def build_store(path: Path) -> str:
             "solved_at": [_t("2024-01-01 11:00"), None, None, None],
         }
     )
+    # 300 of costs over January (period_end is inclusive) and one order of c1.
+    costs = {"period_start": [date(2024, 1, 1)], "period_end": [date(2024, 1, 31)]}
+    orders = {"order_id": ["o1"], "customer_id": ["c1"], "ordered_at": [_t("2024-01-10 12:00")]}
     with Store(path) as store, store.transaction():
         store.upsert("tickets", tickets)
+        store.upsert("costs", pa.table({**costs, "amount": [300.0], "category": ["tooling"]}))
+        store.upsert("orders", pa.table({**orders, "amount": [1000.0]}))
     return str(path)
 
 
@@ -215,8 +220,9 @@ def test_plain_turns_infinity_and_numpy_into_json() -> None:
     }
 
 
-def test_sla_at_risk_lists_a_running_target(tmp_path: Path) -> None:
-    now = pd.Timestamp.now(tz="UTC").floor("s").to_pydatetime()
+def test_sla_at_risk_equals_the_cli_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "sla.duckdb"
     with Store(path) as store, store.transaction():
         store.upsert(
@@ -224,7 +230,7 @@ def test_sla_at_risk_lists_a_running_target(tmp_path: Path) -> None:
             pa.table(
                 {
                     "ticket_id": ["open1"],
-                    "created_at": [now - pd.Timedelta(hours=1)],
+                    "created_at": [_t("2024-01-01 09:00")],
                     "channel": ["email"],
                     "status": ["open"],
                 }
@@ -232,45 +238,41 @@ def test_sla_at_risk_lists_a_running_target(tmp_path: Path) -> None:
         )
     config = tmp_path / "sla.toml"
     config.write_text('[[sla]]\nname = "all"\nfirst_response = "4h"\nresolution = "48h"\n')
+    as_of = "2024-01-01T10:00:00+00:00"
     with TestClient(create_app(path, config=config)) as sla_client:
-        response = sla_client.get("/api/sla/at-risk", params={"horizon_s": 4 * 3600})
-        if response.status_code == 501:  # the SLA library is not installed in this build
-            assert response.json()["ok"] is False
-            return
-        rows = _ok(response)["rows"]
-        # First response falls due in 3 h (inside 4 h); resolution in 47 h (outside).
-        assert [(r["ticket_id"], r["sla_target"]) for r in rows] == [("open1", "first_response")]
-        shorter = _ok(sla_client.get("/api/sla/at-risk", params={"horizon_s": 2 * 3600}))
-        assert shorter["rows"] == []
+        body = _ok(sla_client.get("/api/sla/at-risk", params={"horizon": "4h", "as_of": as_of}))
+        # First response falls due at 13:00, 3 h after as_of; resolution in 47 h (outside).
+        assert [(r["ticket_id"], r["sla_target"], r["remaining_s"]) for r in body["rows"]] == [
+            ("open1", "first_response", 10800.0)
+        ]
+        assert body["rows"][0]["due_at"] == "2024-01-01T13:00:00+00:00"
+        shorter = sla_client.get("/api/sla/at-risk", params={"horizon": "2h", "as_of": as_of})
+        assert _ok(shorter)["rows"] == []
+        for bad in ({"horizon": "soon"}, {"as_of": "2024-01-01T10:00:00"}):
+            assert sla_client.get("/api/sla/at-risk", params=bad).status_code == 400
+    cli = run_cli(
+        capsys, "sla", "at-risk", "--db", str(path), "--config", str(config),
+        "--horizon", "4h", "--as-of", as_of, "--format", "json",
+    )  # fmt: skip
+    assert cli.code == 0, cli.err
+    assert body == json.loads(cli.out)
 
 
-def test_customers_is_501_until_the_library_exists(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
+def test_customers_equal_the_cli_json(
+    client: TestClient, db: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.delattr(supportkpi.report, "value_vs_cost", raising=False)
-    monkeypatch.setitem(sys.modules, "supportkpi.report.value_vs_cost", None)
-    response = client.get("/api/customers")
-    assert response.status_code == 501
-    assert response.json() == {
-        "ok": False,
-        "error": "the value-vs-cost view is not available in this version",
-        "status": 501,
-    }
-
-
-def test_customers_renders_the_library_rows(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: dict[str, Any] = {}
-
-    def value_vs_cost(con: Any, start: str | None = None, end: str | None = None) -> pd.DataFrame:
-        seen.update(start=start, end=end)
-        return pd.DataFrame({"customer_id": ["c1"], "value": [120.5], "cost": [float("nan")]})
-
-    monkeypatch.setattr(supportkpi.report, "value_vs_cost", value_vs_cost, raising=False)
-    body = _ok(client.get("/api/customers", params={"from": "2024-01-01"}))
-    assert body == {"rows": [{"customer_id": "c1", "value": 120.5, "cost": None}]}
-    assert seen == {"start": "2024-01-01", "end": None}
+    query = {"from": "2024-01-01", "to": "2024-02-01"}
+    body = _ok(client.get("/api/customers", params=query))
+    # January: 3 contacts share 300 of costs (100 each); c1 has 2 tickets and 1000 of orders.
+    got = {r["customer_id"]: (r["tickets"], r["support_cost"], r["revenue"]) for r in body["rows"]}
+    assert got == {"c1": (2, 200.0, 1000.0), "c2": (1, 100.0, 0.0)}
+    assert [r["cost_to_revenue"] for r in body["rows"]] == [0.2, None]
+    cli = run_cli(capsys, "customers", "--db", db, "--from", "2024-01-01", "--to", "2024-02-01",
+                  "--format", "json")  # fmt: skip
+    assert cli.code == 0, cli.err
+    assert body == json.loads(cli.out)
+    top = _ok(client.get("/api/customers", params={**query, "limit": 1}))
+    assert [r["customer_id"] for r in top["rows"]] == ["c1"]  # the highest support cost
 
 
 # -- data --------------------------------------------------------------------------------------

@@ -255,3 +255,14 @@ def test_reads_and_ingests_interleave_from_threads(tmp_path: Path) -> None:
             thread.join()
         assert failures == []
         assert _volume(client) == 5.0  # 2 stored + 3 ingested
+
+
+def test_upload_names_cannot_leave_the_upload_folder(tmp_path: Path) -> None:
+    db = _store(tmp_path / "names.duckdb")
+    with TestClient(create_app(db)) as client:
+        upload = {"file": ("../../../outside/evil name.csv", GOOD_AND_BAD, "text/csv")}
+        assert client.post("/api/ingest/tickets", files=upload).status_code == 200
+        logged = client.get("/api/loads").json()["rows"][0]["file_name"]
+    assert Path(logged).name == "evil_name.csv"
+    assert Path(logged).parent.name.startswith("supportkpi-upload-")
+    assert not (tmp_path / "outside").exists()

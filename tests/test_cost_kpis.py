@@ -96,31 +96,32 @@ DATASETS = {"costs": costs_data}
 
 CASES = [
     # Seed 003: 10,000 / 200 tickets solved = 50. n = 31 daily cost rows.
-    Golden("cpr-seed", "costs", "cost_per_resolution", MARCH, [row(50.0, 31)], spark=True),
+    Golden("cpr-seed", "costs", "cost_per_resolution", MARCH, [row(50.0, 200)], spark=True),  # n: the 200 solved tickets
     # 10,000 / (200 tickets + 50 answered inbound calls) = 40.
-    Golden("cpc-march", "costs", "cost_per_conversation", MARCH, [row(40.0, 31)]),
+    Golden("cpc-march", "costs", "cost_per_conversation", MARCH, [row(40.0, 250)]),
     # Seed 003's ratio: 10,000 / 100,000 = 10%.
-    Golden("cost-to-revenue-seed", "costs", "support_cost_to_revenue", MARCH, [row(0.1, 31)],
+    Golden("cost-to-revenue-seed", "costs", "support_cost_to_revenue", MARCH, [row(0.1, 10)],  # n: 10 orders
            spark=True),
     # April: the tooling row straddles April/May: 5 of its 10 days (Apr 26-30) x 100 = 500;
     # labor on Apr 10 (no row covers it) 240; Apr 28's labor is covered. 740 / 4 = 185.
-    Golden("cpr-straddle", "costs", "cost_per_resolution", APRIL, [row(185.0, 6)], spark=True),
+    Golden("cpr-straddle", "costs", "cost_per_resolution", APRIL, [row(185.0, 4)], spark=True),
     # Range Apr 28 - May 2 inside the straddling row: 5 days x 100 = 500 / 1 solve (Apr 29).
     Golden("cpr-inside", "costs", "cost_per_resolution",
-           {"start": "2024-04-28", "end": "2024-05-03"}, [row(500.0, 5)]),
+           {"start": "2024-04-28", "end": "2024-05-03"}, [row(500.0, 1)]),
     # June: no costs row at all: labor 240 / 2 solves = 120.
     Golden("cpr-labor-only", "costs", "cost_per_resolution",
-           {"start": "2024-06-01", "end": "2024-07-01"}, [row(120.0, 1)]),
+           {"start": "2024-06-01", "end": "2024-07-01"}, [row(120.0, 2)]),
     # Each month: March 50; April 185; May 500 of cost and no solve: null.
+    # n counts the denominator's rows (tickets solved).
     Golden("cpr-month", "costs", "cost_per_resolution",
            {"start": "2024-03-01", "end": "2024-06-01", "grain": "month"}, [
-               row(50.0, 31, period="2024-03-01"), row(185.0, 6, period="2024-04-01"),
-               row(None, 5, period="2024-05-01"),
+               row(50.0, 200, period="2024-03-01"), row(185.0, 4, period="2024-04-01"),
+               # May has cost but no solve: value null with n 0 (an empty row).
            ]),
     # In New York time each day's share is dated at local midnight, so March still holds the
     # 31 days of its row: 10,000 / 200 = 50.
     Golden("cpr-new-york", "costs", "cost_per_resolution",
-           {**MARCH, "tz": "America/New_York"}, [row(50.0, 31)]),
+           {**MARCH, "tz": "America/New_York"}, [row(50.0, 200)]),
 ]  # fmt: skip
 
 

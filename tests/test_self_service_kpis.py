@@ -9,6 +9,7 @@ is tested in test_sentiment.py. Each case also runs against the pandas reference
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -22,8 +23,19 @@ from business_reference import (
     run_golden,
     run_reference,
 )
-from kpi_support import events_frame, frame_with_times, msg, note, status, ticket, tickets_frame
+from kpi_support import (
+    events_frame,
+    frame_with_times,
+    make_source,
+    msg,
+    note,
+    status,
+    ticket,
+    tickets_frame,
+)
 from test_survey_kpis import mean_row
+
+import supportkpi
 
 Tables = dict[str, pd.DataFrame]
 JAN = {"start": "2024-01-01", "end": "2024-02-01"}
@@ -162,3 +174,16 @@ def test_library_matches_hand_computed_answer(
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_reference_matches_hand_computed_answer(case: Golden) -> None:
     run_reference(case, DATASETS)
+
+
+def test_a_source_without_the_sentiment_column_still_works(tmp_path: Path) -> None:
+    # A Parquet export made before ticket_events had a sentiment: only tags make anyone angry.
+    import pyarrow.parquet as pq
+
+    folder = Path(make_source(tmp_path, bots_data(), "pyspark"))  # a Parquet folder
+    events = folder / "ticket_events.parquet"
+    pq.write_table(pq.read_table(events).drop(["sentiment"]), events)
+    with supportkpi.connect(str(folder)) as con:
+        frame = con.kpi(["angry_customer_rate", "customer_sentiment"], **JAN).set_index("metric")
+    assert frame.loc["angry_customer_rate", "value"] == pytest.approx(1 / 7)  # c2's tag
+    assert frame.loc["customer_sentiment", "n"] == 0

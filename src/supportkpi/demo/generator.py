@@ -22,6 +22,7 @@ from supportkpi.demo.surveys import surveys_table
 from supportkpi.demo.tickets import draft_tickets
 from supportkpi.errors import InputError
 from supportkpi.schema import TABLES
+from supportkpi.sentiment import score_events
 from supportkpi.store import LoadSummary, Store
 
 #: ``progress(done, total, description)`` is called before each step.
@@ -108,7 +109,8 @@ def build_tables(
     ticket_ids = ids("T", len(draft), 7)
     tables = {
         "tickets": tickets_table(streams["tags"], draft, outcome, ticket_ids, customers, roster),
-        "ticket_events": events_table(events, draft, ticket_ids, customers, roster),
+        # Sentiment is scored once, as a load would (see supportkpi.sentiment).
+        "ticket_events": score_events(events_table(events, draft, ticket_ids, customers, roster)),
     }
     del events
     step(4)

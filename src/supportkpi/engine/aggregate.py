@@ -92,7 +92,7 @@ def aggregate_frame(
         parts = [with_period(p, query.tz, query.grain) for p in parts]
         keys = ["period", *keys]
     if sel.metric.aggregation is Aggregation.QUOTIENT:
-        return _quotient(parts, keys)
+        return _quotient(parts, keys, count_denominator=sel.metric.n_counts == "denominator")
     (frame,) = parts
     measures = _metrics_for(frame, sel)
     if keys:
@@ -117,27 +117,29 @@ def _restore_nulls(frame: ir.Table, keys: Sequence[str]) -> ir.Table:
     )
 
 
-def _quotient(parts: Sequence[ir.Table], keys: list[str]) -> ir.Table:
-    """``sum(numerator x) / sum(denominator x)`` per key; n is the numerator's rows."""
+def _quotient(parts: Sequence[ir.Table], keys: list[str], count_denominator: bool) -> ir.Table:
+    """``sum(numerator x) / sum(denominator x)`` per key; n counts one side's rows."""
     num, den = parts
+    a_n = {} if count_denominator else {"_na": num.x.count()}
+    b_n = {"_nb": den.x.count()} if count_denominator else {}
     if not keys:
-        a = num.aggregate(_a=num.x.sum(), n=num.x.count())
-        joined = a.cross_join(den.aggregate(_b=den.x.sum()))
+        a = num.aggregate(_a=num.x.sum(), **a_n)
+        joined = a.cross_join(den.aggregate(_b=den.x.sum(), **b_n))
     else:
         num, den = _hide_nulls(num, keys), _hide_nulls(den, keys)
-        a = num.group_by(keys).aggregate(_a=num.x.sum(), n=num.x.count())
-        b = den.group_by(keys).aggregate(_b=den.x.sum())
+        a = num.group_by(keys).aggregate(_a=num.x.sum(), **a_n)
+        b = den.group_by(keys).aggregate(_b=den.x.sum(), **b_n)
         joined = a.outer_join(b, keys)
         joined = joined.select(
             *[ibis.coalesce(joined[k], joined[f"{k}_right"]).name(k) for k in keys],
             "_a",
             "_b",
-            "n",
+            *a_n,
+            *b_n,
         )
         joined = _restore_nulls(joined, keys)
-    return joined.mutate(value=joined._a / joined._b.nullif(0), n=joined.n.fill_null(0)).drop(
-        "_a", "_b"
-    )
+    n = joined._nb if count_denominator else joined._na
+    return joined.select(*keys, value=joined._a / joined._b.nullif(0), n=n.fill_null(0))
 
 
 def _data_bounds(

@@ -123,19 +123,21 @@ _COST = dict(
     family=FAMILY,
     dimensions=(),
     good="lower",
+    n_counts="denominator",
 )
 _SUPPORT_COSTS = (
     "Support costs: each costs row spread evenly over its days (period_start..period_end "
     "inclusive, so partly covered periods are prorated by days); on days no costs row covers, "
-    "the labor cost (logged-in hours x hourly_cost). n is the number of cost rows (days and "
-    "labor intervals)."
+    "the labor cost (logged-in hours x hourly_cost)."
 )
 
 register(
     Metric(
         id="cost_per_resolution",
         title="Cost per resolution",
-        definition="Support costs in the period / tickets first solved in it. " + _SUPPORT_COSTS,
+        definition=(
+            "Support costs in the period / tickets first solved in it (n). " + _SUPPORT_COSTS
+        ),
         build=lambda ctx: (support_costs(ctx), _solved(ctx)),
         seeds=("002", "003"),
         **_COST,  # type: ignore[arg-type]
@@ -147,8 +149,8 @@ register(
         title="Cost per conversation",
         definition=(
             "Support costs in the period / conversations handled: tickets created plus "
-            "answered inbound calls (a call counts even when it belongs to a ticket). "
-            + _SUPPORT_COSTS
+            "answered inbound calls (a call counts even when it belongs to a ticket); n is the "
+            "conversations. " + _SUPPORT_COSTS
         ),
         build=lambda ctx: (support_costs(ctx), conversations(ctx)),
         seeds=("002",),
@@ -160,8 +162,8 @@ register(
         id="support_cost_to_revenue",
         title="Support cost to revenue",
         definition=(
-            "Support costs in the period / revenue (sum of orders.amount ordered in it). "
-            + _SUPPORT_COSTS
+            "Support costs in the period / revenue (sum of orders.amount ordered in it; n is "
+            "the orders). " + _SUPPORT_COSTS
         ),
         build=lambda ctx: (support_costs(ctx), _revenue(ctx)),
         seeds=("003",),

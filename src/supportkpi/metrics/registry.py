@@ -89,6 +89,8 @@ class Metric:
     default_stat: str | None = None
     #: Options of the config's [options] section that change this metric.
     options: tuple[str, ...] = ()
+    #: For quotients: which side's rows ``n`` counts ("numerator" or "denominator").
+    n_counts: str = "numerator"
 
     @property
     def stats(self) -> tuple[str, ...]:

@@ -70,7 +70,7 @@ def _ticket_flags(ctx: MetricContext) -> ir.Table:
         angry = (
             message
             & (e.actor_type == "customer")
-            & (e.sentiment < ctx.options.sentiment_threshold).fill_null(False)
+            & (_sentiment_of(e) < ctx.options.sentiment_threshold).fill_null(False)
         )
         return e.group_by("ticket_id").aggregate(
             bot_messages=_flag(message & (e.actor_type == "bot")).sum(),
@@ -124,11 +124,18 @@ def _angry_customers(ctx: MetricContext) -> ir.Table:
     return per_customer.select("customer_id", "segment", "at", "num", den=ibis.literal(1))
 
 
+def _sentiment_of(e: ir.Table) -> ir.FloatingValue:
+    """The events' sentiment; null for a store or export made before the column existed."""
+    if "sentiment" in e.columns:
+        return e.sentiment.cast("float64")
+    return ibis.null("float64")
+
+
 def _sentiment(ctx: MetricContext) -> ir.Table:
     e = ctx.table("ticket_events")
-    m = e.filter(
-        (e.kind == "message") & (e.actor_type == "customer") & e.sentiment.notnull()
-    ).select("ticket_id", "event_id", m_at=ctx.epoch(e.at), x=e.sentiment.cast("float64"))
+    e = e.mutate(score=_sentiment_of(e))
+    m = e.filter((e.kind == "message") & (e.actor_type == "customer") & e.score.notnull())
+    m = m.select("ticket_id", "event_id", m_at=ctx.epoch(m.at), x=m.score)
     t = tickets_base(ctx).select("ticket_id", *DIMS)
     joined = m.join(t, "ticket_id")
     return joined.select("ticket_id", "event_id", *DIMS, at=joined.m_at, x=joined.x)

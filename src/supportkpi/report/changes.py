@@ -6,7 +6,7 @@
 ...                          current=("2024-02-01", "2024-03-01"),
 ...                          previous=("2024-01-01", "2024-02-01")):
 ...     print(c.sentence)
-CSAT fell 3.1 points, not significant at 95% (40 responses now, 38 before)
+Customer satisfaction (CSAT) fell 3.1 points, not significant at 95% (40 responses now, 38 before)
 
 Each KPI is computed in both periods from the same rows ``supportkpi kpi`` uses, reduced to
 the sufficient statistics of its test (:func:`supportkpi.stats.compare`):

@@ -112,9 +112,21 @@ class Store:
 
     def ensure_schema(self) -> None:
         """Create every canonical table, the load log and the quarantine if missing."""
+        existing = set(
+            self.con.execute(
+                "SELECT table_name, column_name FROM information_schema.columns"
+            ).fetchall()
+        )
         for table in TABLES.values():
             cols = ", ".join(f"{quote_ident(c.name)} {c.duckdb_type}" for c in table.columns)
             self.con.execute(f"CREATE TABLE IF NOT EXISTS {quote_ident(table.name)} ({cols})")
+            # A store made by an older version gains the columns added since.
+            for c in table.columns:
+                if existing and (table.name, c.name) not in existing:
+                    self.con.execute(
+                        f"ALTER TABLE {quote_ident(table.name)} "
+                        f"ADD COLUMN {quote_ident(c.name)} {c.duckdb_type}"
+                    )
         self.con.execute(_LOAD_LOG_DDL)
         self.con.execute(_QUARANTINE_DDL)
 

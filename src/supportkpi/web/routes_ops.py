@@ -1,21 +1,18 @@
-"""``/api/staffing``, ``/api/sla/at-risk`` and ``/api/customers``: operations views.
-
-The SLA and value-vs-cost libraries arrive in their own issues; until a library function is
-installed its route answers 501 in the API's error shape.
-"""
+"""``/api/staffing``, ``/api/sla/at-risk`` and ``/api/customers``: the same JSON as the CLI's
+`staffing --json`, `sla at-risk --format json` and `customers --format json`."""
 
 from __future__ import annotations
 
-import importlib
-import inspect
-from collections.abc import Callable
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated
 
-import pandas as pd
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
-from supportkpi.errors import UnsupportedError
+from supportkpi.config.durations import parse_duration
+from supportkpi.errors import InputError
+from supportkpi.report.value_vs_cost import value_vs_cost
+from supportkpi.sla.at_risk import at_risk
 from supportkpi.staffing import staffing_summary
 from supportkpi.web.app import ApiState, api_state, frame_records, plain
 from supportkpi.web.auth import requires
@@ -47,15 +44,22 @@ def staffing(
 @router.get("/api/sla/at-risk")
 def sla_at_risk(
     state: State,
-    horizon_s: Annotated[
-        float, Query(gt=0, description="Open tickets whose target falls due within this (s).")
-    ] = 3600.0,
+    horizon: Annotated[str, Query(description="Due within this time, e.g. 4h or 90m.")] = "4h",
+    as_of: Annotated[
+        str | None, Query(description="Now, as an ISO instant with a timezone (default: now).")
+    ] = None,
 ) -> JSONResponse:
-    """Open tickets whose SLA target falls due within the horizon."""
-    at_risk = _library_function("supportkpi.sla", "at_risk", "SLA at-risk list")
+    """Open tickets whose SLA target falls due within the horizon, soonest first."""
+    try:
+        horizon_s = parse_duration(horizon)
+        now = datetime.fromisoformat(as_of) if as_of else None
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    if now is not None and now.tzinfo is None:
+        raise InputError("as_of needs a timezone, e.g. 2024-01-22T09:00:00+00:00")
     with state.reading() as reader:
-        found = at_risk(reader.con, horizon_s)
-    return JSONResponse({"horizon_s": horizon_s, "rows": _rows(found)})
+        rows = at_risk(reader.con, horizon_s, now)
+    return JSONResponse({"rows": frame_records(rows)})
 
 
 @router.get("/api/customers")
@@ -63,37 +67,12 @@ def customers(
     state: State,
     from_: Annotated[str | None, Query(alias="from", description="First local date.")] = None,
     to: Annotated[str | None, Query(description="Last local date (exclusive).")] = None,
+    tz: Annotated[str | None, Query(description="Report timezone (IANA).")] = None,
+    limit: Annotated[
+        int | None, Query(ge=1, description="Only the N customers with the highest cost.")
+    ] = None,
 ) -> JSONResponse:
-    """Value against cost to serve, one row per customer."""
-    value_vs_cost = _library_function("supportkpi.report", "value_vs_cost", "value-vs-cost view")
-    extra = _accepted(value_vs_cost, start=from_, end=to)
+    """Per customer: tickets, calls, support cost (evenly per contact), revenue, segment."""
     with state.reading() as reader:
-        found = value_vs_cost(reader.con, **extra)
-    return JSONResponse({"rows": _rows(found)})
-
-
-def _library_function(module: str, name: str, what: str) -> Callable[..., Any]:
-    """``module.name`` (or ``module.name.name`` when ``name`` is a module), or 501."""
-    try:
-        found: Any = getattr(importlib.import_module(module), name, None)
-        if found is None:
-            found = importlib.import_module(f"{module}.{name}")
-    except ModuleNotFoundError as exc:  # not written yet; a broken import elsewhere is a bug
-        if exc.name not in (module, f"{module}.{name}"):
-            raise
-        found = None
-    if inspect.ismodule(found):
-        found = getattr(found, name, None)
-    if not callable(found):
-        raise UnsupportedError(f"the {what} is not available in this version")
-    return found
-
-
-def _accepted(function: Callable[..., Any], **candidates: Any) -> dict[str, Any]:
-    """The keyword arguments among ``candidates`` that ``function`` declares."""
-    parameters = inspect.signature(function).parameters
-    return {k: v for k, v in candidates.items() if k in parameters}
-
-
-def _rows(found: Any) -> Any:
-    return frame_records(found) if isinstance(found, pd.DataFrame) else plain(found)
+        rows = value_vs_cost(reader.con, start=from_, end=to, tz=tz)
+    return JSONResponse({"rows": frame_records(rows.head(limit) if limit else rows)})

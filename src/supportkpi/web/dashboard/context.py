@@ -1,0 +1,147 @@
+"""Everything a page view needs for one request: the pooled read-only connection, the filters,
+the store's facts, and cached KPI calls that respect which filters each metric can take.
+
+A metric that cannot be split by a filtered dimension (calls have no ``channel``, costs have no
+dimension at all) is left out of the call and reported as unavailable, rather than shown
+unfiltered under a filter it ignores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from supportkpi.config import Settings
+from supportkpi.engine.query import Selector, parse_selector
+from supportkpi.metrics.registry import Aggregation
+from supportkpi.web.app import ApiState, Reader
+from supportkpi.web.dashboard.facts import DataFacts
+from supportkpi.web.dashboard.filters import DashboardFilters
+from supportkpi.web.dashboard.model import EmptyState
+
+#: How to load each table, for empty states: (what is missing, the command's arguments).
+LOAD_HINTS: dict[str, tuple[str, str]] = {
+    "tickets": ("No tickets loaded", "ingest tickets FILE"),
+    "ticket_events": ("No ticket events loaded", "ingest ticket_events FILE"),
+    "calls": ("No calls loaded", "ingest calls FILE"),
+    "surveys": ("No survey responses loaded", "ingest surveys FILE"),
+    "customers": ("No customers loaded", "ingest customers FILE"),
+    "orders": ("No orders loaded", "ingest orders FILE"),
+    "costs": ("No support costs loaded", "ingest costs FILE"),
+    "agents": ("No agents loaded", "ingest agents FILE"),
+    "agent_activity": ("No agent activity (log-in states) loaded", "ingest agent_activity FILE"),
+    "kb_sessions": ("No knowledge-base sessions loaded", "ingest kb_sessions FILE"),
+}
+
+
+@dataclass
+class Frame:
+    """A KPI answer and the selectors left out because a filter does not apply to them."""
+
+    rows: pd.DataFrame
+    unavailable: dict[str, str] = field(default_factory=dict)  # selector label -> reason
+
+    def for_metric(self, label: str) -> pd.DataFrame:
+        return self.rows[self.rows["metric"] == label] if len(self.rows) else self.rows
+
+    def total(self, label: str) -> dict[str, Any] | None:
+        """The one row of ``label`` (a query without grain or breakdown)."""
+        found = self.for_metric(label)
+        return None if found.empty else dict(found.iloc[0])
+
+
+@dataclass
+class PageContext:
+    """One request's view of the store."""
+
+    state: ApiState
+    reader: Reader
+    filters: DashboardFilters
+    facts: DataFacts
+    path: str
+    #: The request's parameters other than the filters (a page's own inputs), kept in links.
+    extra_params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> Settings:
+        return self.state.settings
+
+    @property
+    def db_path(self) -> str:
+        return self.state.db_path
+
+    def kpi(
+        self,
+        selectors: Sequence[str],
+        grain: str | None = None,
+        by: Sequence[str] = (),
+        period: tuple[date, date] | None = None,
+    ) -> Frame:
+        """One ``Connection.kpi`` call for every selector that takes the active filters."""
+        start, end = period or (self.filters.start, self.filters.end)
+        usable, unavailable = [], {}
+        for text in selectors:
+            sel = parse_selector(text)
+            reason = self.unavailable_reason(sel, by)
+            if reason:
+                unavailable[sel.label] = reason
+            else:
+                usable.append(sel.label)
+        if not usable:
+            return Frame(pd.DataFrame(columns=["metric", "value", "n"]), unavailable)
+        arguments = {
+            "start": start,
+            "end": end,
+            "grain": grain,
+            "by": list(by),
+            "where": self.filters.where_dict(),
+            "business_hours": self.filters.business_hours,
+        }
+        key = ("dashboard-kpi", tuple(usable), start, end, grain, tuple(by),
+               self.filters.where, self.filters.business_hours)  # fmt: skip
+        rows = self.cached(key, lambda: self.reader.con.kpi(usable, **arguments))
+        return Frame(rows, unavailable)
+
+    def cached(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per key and load of the store (the app's shared cache)."""
+        return self.state.cached(key, self.reader, compute)
+
+    def unavailable_reason(self, sel: Selector, by: Sequence[str] = ()) -> str | None:
+        """Why ``sel`` cannot be computed under the active filters (``None`` if it can)."""
+        missing = self.filters.unsupported(sel.metric.dimensions)
+        missing += [dim for dim in by if dim not in sel.metric.dimensions]
+        if not missing:
+            return None
+        return f"not available by {' or '.join(dict.fromkeys(missing))}"
+
+    def drill_url(
+        self,
+        selector: str,
+        period: str | None = None,
+        where: dict[str, str] | None = None,
+    ) -> str | None:
+        """The drill-down page for one value, or ``None`` when the metric has no row list."""
+        sel = parse_selector(selector)
+        if sel.metric.aggregation is Aggregation.QUOTIENT:
+            return None
+        filters = self.filters.with_where(**where) if where else self.filters
+        extra: dict[str, Any] = {"metric": sel.label}
+        if period:
+            extra["period"] = period
+            extra["grain"] = self.filters.grain
+        return filters.url("/tickets", **extra)
+
+    def empty_state(self, *tables: str) -> EmptyState | None:
+        """The empty state for the first of ``tables`` holding no rows (``None`` if all do)."""
+        for table in tables:
+            if not self.facts.has(table):
+                what, command = LOAD_HINTS.get(table, (f"No {table} loaded", f"ingest {table} FILE"))
+                return EmptyState(
+                    f"{what}. This section needs the `{table}` table.",
+                    f"supportkpi {command} --db {self.db_path}",
+                )
+        return None

@@ -1,0 +1,41 @@
+"""Jinja2 rendering of the dashboard's templates (autoescaped; specs embedded as JSON)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from supportkpi import __version__
+from supportkpi.web.dashboard import assets
+from supportkpi.web.dashboard.filters import GRAIN_CHOICES, PRESETS
+from supportkpi.web.dashboard.model import display
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("supportkpi.web.dashboard", "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["display"] = display
+    env.globals.update(
+        presets=PRESETS,
+        grain_choices=GRAIN_CHOICES,
+        version=__version__,
+        asset_url=asset_url,
+    )
+    return env
+
+
+def asset_url(name: str) -> str:
+    """The URL of one of the dashboard's own files, versioned by its content."""
+    return f"/static/{name}?v={assets.own_asset(name).version}"
+
+
+def render(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(**context)

@@ -1,0 +1,216 @@
+"""The dashboard's routes: one view per page (HTML, or one of its tables as CSV with
+``download=<table id>``), the drill-down, the static files and the login form.
+
+Mount it on the API app with ``app.include_router(dashboard_router)``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+
+from supportkpi.errors import SupportKpiError
+from supportkpi.web.app import ApiState, api_state
+from supportkpi.web.dashboard import access, assets
+from supportkpi.web.dashboard.context import PageContext
+from supportkpi.web.dashboard.facts import DataFacts, read_facts
+from supportkpi.web.dashboard.filters import (
+    FILTER_DIMENSIONS,
+    DashboardFilters,
+    parse_filters,
+)
+from supportkpi.web.dashboard.model import PageView
+from supportkpi.web.dashboard.pages import PAGES, Page, drilldown
+from supportkpi.web.dashboard.render import render
+
+log = logging.getLogger("supportkpi.web.dashboard")
+router = APIRouter(include_in_schema=False)
+FILTER_KEYS = ("range", "from", "to", "grain", "bh", *FILTER_DIMENSIONS)
+SECURITY_HEADERS = {
+    # Vega compiles its expressions with Function(); every source stays this server.
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+Builder = Callable[[PageContext], PageView]
+
+
+def _page_route(page: Page) -> Callable[[Request], Response]:
+    def view(request: Request) -> Response:
+        return serve_page(request, page.slug, page.title, page.build)
+
+    view.__name__ = f"dashboard_{page.slug.replace('-', '_')}"
+    return view
+
+
+for _page in PAGES:
+    router.add_api_route(_page.path, _page_route(_page), methods=["GET"], response_model=None)
+
+
+@router.get("/tickets", response_model=None)
+def tickets_page(request: Request) -> Response:
+    """The rows behind one KPI value, by page."""
+    download = "download" in request.query_params
+    return serve_page(
+        request,
+        "tickets",
+        "Rows behind a number",
+        lambda ctx: drilldown.build(ctx, download=download),
+    )
+
+
+def serve_page(request: Request, slug: str, title: str, build: Builder) -> Response:
+    """Parse the filters, build the page, and render it; every failure stays in the page."""
+    state = api_state(request)
+    refused = access.denied(request, state)
+    if refused is not None:
+        return refused
+    params = {key: value for key, value in request.query_params.items()}
+    download = params.pop("download", None)
+    extra = {k: v for k, v in params.items() if k not in FILTER_KEYS}
+    error, status, view = None, 200, PageView(slug, title)
+    filters: DashboardFilters | None = None
+    facts: DataFacts | None = None
+    try:
+        with state.reading() as reader:
+            tz = state.settings.timezone
+            facts = state.cached(("dashboard-facts", tz), reader, lambda: read_facts(reader.store, tz))
+            filters = parse_filters(params, facts.last_day, facts.first_day)
+            warnings = _filter_warnings(state, facts, filters)
+            if filters.business_hours and state.settings.business_hours is None:
+                filters = _without_business_hours(filters)
+            ctx = PageContext(state, reader, filters, facts, request.url.path, extra)
+            view = build(ctx)
+            view.warnings = warnings + view.warnings
+    except SupportKpiError as exc:
+        error, status = str(exc), exc.status
+    except Exception as exc:  # never a blank page: say what failed, log the rest
+        log.exception("dashboard page %s failed", request.url.path)
+        error, status = f"internal error ({type(exc).__name__}); see the server log", 500
+    if download is not None and error is None:
+        return _csv(view, download, slug, filters)
+    body = render(
+        "page.html",
+        request=request,
+        slug=slug,
+        view=view,
+        error=error,
+        filters=filters,
+        facts=facts,
+        raw=params,
+        extra=extra,
+        pages=PAGES,
+        business_hours_available=state.settings.business_hours is not None,
+    )
+    return HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS)
+
+
+def _csv(view: PageView, table_id: str, slug: str, filters: DashboardFilters | None) -> Response:
+    table = view.tables().get(table_id)
+    if table is None:
+        known = ", ".join(view.tables()) or "none"
+        return PlainTextResponse(
+            f"this page has no table {table_id!r}; its tables: {known}", status_code=404
+        )
+    span = f"-{filters.start}-{filters.last_day}" if filters else ""
+    name = f"supportkpi-{slug}-{table_id}{span}.csv".replace(":", "-")
+    return Response(
+        table.to_csv(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _filter_warnings(state: ApiState, facts: DataFacts, filters: DashboardFilters) -> list[str]:
+    out = []
+    for dim, value in filters.where:
+        known = [v for v, _ in facts.options.get(dim, [])]
+        if known and value not in known:
+            out.append(f"No {dim} {value!r} in the loaded data, so its numbers are empty.")
+    if filters.business_hours and state.settings.business_hours is None:
+        out.append(
+            "Business hours need a [business_hours] schedule in the config (serve --config "
+            "FILE); durations are shown in calendar time."
+        )
+    if facts.has_dates and filters.start > facts.last_day:
+        out.append(f"The range starts after the latest data ({facts.last_day.isoformat()}).")
+    return out
+
+
+def _without_business_hours(filters: DashboardFilters) -> DashboardFilters:
+    return replace(filters, business_hours=False)
+
+
+# -- static files --------------------------------------------------------------------------
+def _asset_response(request: Request, asset: assets.Asset, max_age: int) -> Response:
+    gzip_ok = "gzip" in request.headers.get("accept-encoding", "")
+    headers = {"Cache-Control": f"public, max-age={max_age}", "ETag": f'"{asset.version}"'}
+    if request.headers.get("if-none-match") == headers["ETag"]:
+        return Response(status_code=304, headers=headers)
+    if gzip_ok:
+        headers["Content-Encoding"] = "gzip"
+        headers["Vary"] = "Accept-Encoding"
+    body = asset.gzipped if gzip_ok else asset.body
+    return Response(body, media_type=asset.media_type, headers=headers)
+
+
+@router.get("/static/vega-bundle.js", response_model=None)
+def vega_bundle(request: Request) -> Response:
+    """Vega, Vega-Lite and vega-embed from the installed vl-convert-python package."""
+    try:
+        bundle = assets.vega_bundle()
+    except SupportKpiError as exc:
+        return PlainTextResponse(str(exc), status_code=exc.status)
+    return _asset_response(request, bundle, 86400)
+
+
+@router.get("/static/{name}", response_model=None)
+def own_static(request: Request, name: str) -> Response:
+    """The dashboard's own CSS and JavaScript."""
+    try:
+        asset = assets.own_asset(name)
+    except KeyError:
+        return PlainTextResponse(f"no static file {name!r}", status_code=404)
+    return _asset_response(request, asset, 31536000 if request.query_params.get("v") else 300)
+
+
+# -- login (only needed off loopback) --------------------------------------------------------
+@router.get("/login", response_model=None)
+def login_form(request: Request, next: str = "/") -> Response:
+    return HTMLResponse(
+        render("login.html", request=request, next=access.safe_next(next), error=None),
+        headers=SECURITY_HEADERS,
+    )
+
+
+@router.post("/login", response_model=None)
+def login(
+    request: Request,
+    token: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    state = api_state(request)
+    target = access.safe_next(next)
+    if not access.token_role(state, token):
+        body = render("login.html", request=request, next=target, error="That token is not valid.")
+        return HTMLResponse(body, status_code=401, headers=SECURITY_HEADERS)
+    response = RedirectResponse(target, status_code=303)
+    access.remember(response, request, token.strip())
+    return response
+
+
+@router.get("/logout", response_model=None)
+def logout() -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(access.COOKIE, path="/")
+    return response
