@@ -121,8 +121,9 @@ class Store:
             cols = ", ".join(f"{quote_ident(c.name)} {c.duckdb_type}" for c in table.columns)
             self.con.execute(f"CREATE TABLE IF NOT EXISTS {quote_ident(table.name)} ({cols})")
             # A store made by an older version gains the columns added since.
+            had_table = any(name == table.name for name, _ in existing)
             for c in table.columns:
-                if existing and (table.name, c.name) not in existing:
+                if had_table and (table.name, c.name) not in existing:
                     self.con.execute(
                         f"ALTER TABLE {quote_ident(table.name)} "
                         f"ADD COLUMN {quote_ident(c.name)} {c.duckdb_type}"
