@@ -86,3 +86,11 @@ def test_every_registered_metric_is_in_the_docs() -> None:
     text = (ROOT / "docs" / "metrics.md").read_text()
     for metric in all_metrics():
         assert f"`{metric.id}`" in text
+
+
+def test_docs_schema_md_is_current() -> None:
+    from supportkpi.report.schema_docs import schema_markdown
+
+    assert (ROOT / "docs" / "schema.md").read_text() == schema_markdown(), (
+        "docs/schema.md is stale: run `supportkpi tables --markdown > docs/schema.md`"
+    )

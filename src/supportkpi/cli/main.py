@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "supportkpi.cli.sla_commands",
     "supportkpi.cli.customer_commands",
     "supportkpi.cli.web_commands",
+    "supportkpi.cli.schema_command",
 )
 
 for _module in COMMAND_MODULES:

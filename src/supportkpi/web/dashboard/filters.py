@@ -11,7 +11,8 @@ Query parameters (all optional):
   ``end`` is ``to + 1``. A preset ignores them, so the form can always show the dates.
 - ``grain``: ``auto`` (default: day up to 45 days, week up to 6 months, month up to 2 years,
   then quarter), ``day``, ``week``, ``month``, ``quarter``.
-- ``channel``, ``team``, ``agent``, ``priority``, ``segment``: one value each.
+- ``channel``, ``team``, ``agent``, ``priority``, ``segment``: one value each; drill-down links
+  may also set ``sla_policy``, ``sla_target`` and ``queue``.
 - ``bh=1``: durations in business hours.
 
 Every bad value raises :class:`~supportkpi.errors.InputError` with one sentence, shown in the
@@ -30,6 +31,9 @@ from supportkpi.engine.periods import GRAINS, bucket_start, next_bucket
 from supportkpi.errors import InputError
 
 FILTER_DIMENSIONS = ("channel", "team", "agent", "priority", "segment")
+#: Dimensions only a drill-down link sets (a bar of SLA compliance by policy, calls by queue).
+DRILL_DIMENSIONS = ("sla_policy", "sla_target", "queue")
+ALL_DIMENSIONS = FILTER_DIMENSIONS + DRILL_DIMENSIONS
 PRESETS: dict[str, str] = {
     "last7": "Last 7 days",
     "last30": "Last 30 days",
@@ -117,7 +121,7 @@ class DashboardFilters:
                 where.pop(dim, None)
             else:
                 where[dim] = value
-        ordered = tuple((d, where[d]) for d in FILTER_DIMENSIONS if d in where)
+        ordered = tuple((d, where[d]) for d in ALL_DIMENSIONS if d in where)
         return replace(self, where=ordered)
 
     def describe(self) -> str:
@@ -156,7 +160,7 @@ def parse_filters(params: Mapping[str, str], anchor: date, first: date) -> Dashb
             f"unknown grain {grain_choice!r}; use one of {', '.join(GRAIN_CHOICES)}"
         )
     grain = auto_grain((end - start).days) if grain_choice == "auto" else grain_choice
-    where = tuple((dim, params[dim]) for dim in FILTER_DIMENSIONS if params.get(dim))
+    where = tuple((dim, params[dim]) for dim in ALL_DIMENSIONS if params.get(dim))
     for dim, value in where:
         if len(value) > 200 or any(ord(c) < 32 for c in value):
             raise InputError(f"the {dim} filter is not a plausible {dim} name")

@@ -20,7 +20,7 @@ from supportkpi.web.dashboard import access, assets
 from supportkpi.web.dashboard.context import PageContext
 from supportkpi.web.dashboard.facts import DataFacts, read_facts
 from supportkpi.web.dashboard.filters import (
-    FILTER_DIMENSIONS,
+    ALL_DIMENSIONS,
     DashboardFilters,
     parse_filters,
 )
@@ -30,7 +30,7 @@ from supportkpi.web.dashboard.render import render
 
 log = logging.getLogger("supportkpi.web.dashboard")
 router = APIRouter(include_in_schema=False)
-FILTER_KEYS = ("range", "from", "to", "grain", "bh", *FILTER_DIMENSIONS)
+FILTER_KEYS = ("range", "from", "to", "grain", "bh", *ALL_DIMENSIONS)
 SECURITY_HEADERS = {
     # Vega compiles its expressions with Function(); every source stays this server.
     "Content-Security-Policy": (

@@ -18,7 +18,7 @@ from supportkpi.report.changes import KpiChange, compare_periods
 from supportkpi.report.format import format_value, humanize_seconds
 from supportkpi.web.dashboard import charts
 from supportkpi.web.dashboard.context import Frame, PageContext
-from supportkpi.web.dashboard.model import Tile
+from supportkpi.web.dashboard.model import Chart, Tile
 
 
 def build_tiles(
@@ -111,7 +111,7 @@ def tone(delta: float | None, good: str | None) -> str:
     return "better" if (delta > 0) == (good == "higher") else "worse"
 
 
-def sparkline_chart(series: Frame, sel: Selector, title: str) -> charts.Chart | None:
+def sparkline_chart(series: Frame, sel: Selector, title: str) -> Chart | None:
     rows = series.for_metric(sel.label)
     values = [_number(v) for v in rows["value"]] if len(rows) else []
     if sum(v is not None for v in values) < 2:
@@ -123,7 +123,7 @@ def sparkline_chart(series: Frame, sel: Selector, title: str) -> charts.Chart | 
         for p, v in zip(rows["period"], values, strict=True)
     ]  # fmt: skip
     description = f"Trend of {title} per period, {len(points)} points"
-    return charts.Chart(
+    return Chart(
         id=f"spark-{sel.label.replace(':', '-')}",
         title=f"{title} trend",
         spec=charts.sparkline(points, description),

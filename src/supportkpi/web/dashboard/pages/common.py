@@ -192,7 +192,7 @@ def breakdown(
     return chart, table
 
 
-FILTERABLE = ("channel", "team", "agent", "priority", "segment")
+FILTERABLE = ("channel", "team", "agent", "priority", "segment", "sla_policy", "sla_target", "queue")
 _DIM_LABELS = {"sla_policy": "SLA policy", "sla_target": "SLA target", "age_band": "age band"}
 
 

@@ -1,0 +1,10 @@
+"""stub"""
+
+from __future__ import annotations
+
+from supportkpi.web.dashboard.context import PageContext
+from supportkpi.web.dashboard.model import PageView
+
+
+def build(ctx: PageContext) -> PageView:
+    return PageView("self_service", "self_service")
