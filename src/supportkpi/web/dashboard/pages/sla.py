@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Any
-
 from supportkpi.engine.periods import range_bounds
 from supportkpi.errors import InputError
 from supportkpi.report.format import format_value
 from supportkpi.sla.at_risk import at_risk
 from supportkpi.web.dashboard import charts
 from supportkpi.web.dashboard.context import Frame, PageContext
-from supportkpi.web.dashboard.model import Chart, Column, PageView, Section, Table
+from supportkpi.web.dashboard.model import Chart, Column, PageView, Section, Table, Tile
 from supportkpi.web.dashboard.pages.common import csv_url, frame_rows, number
 from supportkpi.web.dashboard.pages.quality import interval_chart
-from supportkpi.web.dashboard.pages.common import breakdown
 from supportkpi.web.dashboard.tiles import build_tiles
 
 HORIZONS_H = (1, 4, 8, 24, 72)
@@ -59,9 +56,7 @@ def build(ctx: PageContext) -> PageView:
     return view
 
 
-def _target_tiles(ctx: PageContext, frame: Frame) -> list[Any]:
-    from supportkpi.web.dashboard.model import Tile
-
+def _target_tiles(ctx: PageContext, frame: Frame) -> list[Tile]:
     out = []
     for target in TARGET_ORDER:
         rows = frame.rows[frame.rows["sla_target"] == target] if len(frame.rows) else frame.rows
@@ -95,8 +90,7 @@ def _policy_chart(ctx: PageContext, frame: Frame) -> Chart | None:
                            order=sorted(joined["policy_target"]))  # fmt: skip
     if chart is None:
         return None
-    for datum, record in zip(chart.spec["layer"][1]["encoding"] and chart.spec["data"]["values"],
-                             [None] * len(chart.spec["data"]["values"]), strict=True):  # fmt: skip
+    for datum in chart.spec["data"]["values"]:
         policy, _, target = str(datum["category"]).partition(" / ")
         datum["drill"] = ctx.drill_url("sla_compliance", where={"sla_policy": policy, "sla_target": target})
     chart.title = "Compliance by policy / target"
