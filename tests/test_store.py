@@ -46,3 +46,20 @@ def test_upsert_counts_on_empty_and_filled_tables(tmp_path: Path) -> None:
         store.clear("tickets")
     assert store.count("tickets") == 0
     store.close()
+
+
+def test_duckdb_memory_limit_is_checked(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from supportkpi.engine.backends import DuckDBBackend
+    from supportkpi.errors import InputError
+
+    Store(tmp_path / "m.duckdb").close()
+    monkeypatch.setenv("SUPPORTKPI_DUCKDB_MEMORY", "512MB")
+    backend = DuckDBBackend(str(tmp_path / "m.duckdb"))
+    limit = backend.con.raw_sql("SELECT current_setting('memory_limit')").fetchone()[0]
+    assert limit.replace(" ", "") in ("488.2MiB", "512.0MB", "488.3MiB")
+    backend.close()
+    monkeypatch.setenv("SUPPORTKPI_DUCKDB_MEMORY", "2GB'; DROP TABLE tickets; --")
+    with pytest.raises(InputError, match="not a size"):
+        DuckDBBackend(str(tmp_path / "m.duckdb"))

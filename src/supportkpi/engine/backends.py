@@ -8,6 +8,7 @@ which engine runs it.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import uuid
 from collections.abc import Callable
@@ -69,6 +70,13 @@ class Backend:
         self._materialized.clear()
 
 
+def _checked_size(text: str) -> str:
+    """A DuckDB size like ``2GB``; anything else is refused (it goes into a SET statement)."""
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", text.strip()):
+        raise InputError(f"SUPPORTKPI_DUCKDB_MEMORY={text!r} is not a size like '2GB'")
+    return text.strip()
+
+
 @ibis.udf.scalar.builtin(name="epoch_us")
 def _duckdb_epoch_us(ts: dt.Timestamp(timezone="UTC")) -> dt.int64:  # type: ignore[valid-type]
     """DuckDB's own microseconds since the epoch of a TIMESTAMPTZ."""
@@ -95,6 +103,10 @@ class DuckDBBackend(Backend):
                 f"source {source} does not exist "
                 "(expected a .duckdb file or a folder of <table>.parquet files)"
             )
+        # Bounded memory on request: DuckDB then spills to disk instead of growing.
+        limit = os.environ.get("SUPPORTKPI_DUCKDB_MEMORY", "")
+        if limit:
+            con.raw_sql(f"SET memory_limit = '{_checked_size(limit)}'")
         super().__init__(con, source)
 
     def _open_table(self, name: str) -> ir.Table:

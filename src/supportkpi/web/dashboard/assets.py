@@ -5,6 +5,7 @@ nothing is fetched from the internet and no third-party JavaScript lives in the 
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import threading
@@ -66,7 +67,5 @@ def warm_bundle() -> None:
 
 
 def _quiet_bundle() -> None:
-    try:
+    with contextlib.suppress(UnsupportedError):  # reported when a page asks for it
         vega_bundle()
-    except UnsupportedError:
-        pass  # reported when a page asks for it

@@ -18,14 +18,20 @@ PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#0
 CONFIG: dict[str, Any] = {
     "font": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif",
     "view": {"stroke": None},
-    "axis": {"labelColor": "#333", "titleColor": "#333", "gridColor": "#e6e6e6",
-             "labelFontSize": 11, "titleFontSize": 11, "titleFontWeight": "normal"},
+    "axis": {
+        "labelColor": "#333",
+        "titleColor": "#333",
+        "gridColor": "#e6e6e6",
+        "labelFontSize": 11,
+        "titleFontSize": 11,
+        "titleFontWeight": "normal",
+    },
     "legend": {"labelFontSize": 11, "titleFontSize": 11, "orient": "bottom"},
     "range": {"category": PALETTE},
     "line": {"strokeWidth": 2},
     "bar": {"color": PALETTE[0]},
     "point": {"filled": True, "size": 40},
-}  # fmt: skip
+}
 DURATION_UNITS = ((86400.0, "days"), (3600.0, "hours"), (60.0, "minutes"), (1.0, "seconds"))
 
 
@@ -63,8 +69,12 @@ def _y(title: str, axis_format: str | None, field: str = "y") -> dict[str, Any]:
 
 def _period_x(grain: str) -> dict[str, Any]:
     fmt = {"day": "%d %b", "week": "%d %b", "month": "%b %Y", "quarter": "%b %Y"}.get(grain, "%Y")
-    return {"field": "period", "type": "temporal", "title": None,
-            "axis": {"format": fmt, "labelOverlap": True, "grid": False}}  # fmt: skip
+    return {
+        "field": "period",
+        "type": "temporal",
+        "title": None,
+        "axis": {"format": fmt, "labelOverlap": True, "grid": False},
+    }
 
 
 def _tooltip(*extra: dict[str, Any]) -> list[dict[str, Any]]:
@@ -76,13 +86,20 @@ def sparkline(points: list[dict[str, Any]], description: str) -> dict[str, Any]:
     spec = _base(description, 36)
     spec["data"] = {"values": points}
     spec["padding"] = {"top": 4, "bottom": 4, "left": 2, "right": 2}
-    spec["mark"] = {"type": "line", "interpolate": "monotone", "strokeWidth": 1.5,
-                    "color": "#0072B2", "point": False}  # fmt: skip
+    spec["mark"] = {
+        "type": "line",
+        "interpolate": "linear",
+        "strokeWidth": 1.5,
+        "color": "#0072B2",
+        "point": False,
+    }
     spec["encoding"] = {
         "x": {"field": "period", "type": "temporal", "axis": None},
         "y": {"field": "y", "type": "quantitative", "axis": None, "scale": {"zero": False}},
-        "tooltip": [{"field": "period", "type": "temporal", "title": "period"},
-                    {"field": "shown", "title": "value"}],  # fmt: skip
+        "tooltip": [
+            {"field": "period", "type": "temporal", "title": "period"},
+            {"field": "shown", "title": "value"},
+        ],
     }
     return spec
 
@@ -95,16 +112,25 @@ def trend(
     description: str,
     interval: bool = False,
     height: int = 240,
+    zero: bool = True,
 ) -> dict[str, Any]:
-    """Lines over periods, one per ``series``; with ``interval``, a band from ``lo`` to ``hi``."""
+    """Lines over periods, one per ``series``; with ``interval``, a band from ``lo`` to ``hi``.
+
+    ``zero=False`` lets the axis start near the data (rates that move within a few points).
+    """
     spec = _base(description, height)
     spec["data"] = {"values": data}
-    colour = {"field": "series", "type": "nominal", "title": None}
+    colour: dict[str, Any] = {"field": "series", "type": "nominal", "title": None}
+    if len({d.get("series") for d in data}) <= 1:
+        colour["legend"] = None  # the caption names the one series
+    y = _y(y_title, axis_format)
+    if zero is False:
+        y["scale"] = {"zero": False}
     line: dict[str, Any] = {
-        "mark": {"type": "line", "point": True, "interpolate": "monotone"},
+        "mark": {"type": "line", "point": True, "interpolate": "linear"},
         "encoding": {
             "x": _period_x(grain),
-            "y": _y(y_title, axis_format),
+            "y": y,
             "color": colour,
             "tooltip": _tooltip(
                 {"field": "series", "title": "KPI"},
@@ -116,7 +142,7 @@ def trend(
     layers = [line]
     if interval:
         band = {
-            "mark": {"type": "area", "opacity": 0.18, "interpolate": "monotone"},
+            "mark": {"type": "area", "opacity": 0.18, "interpolate": "linear"},
             "encoding": {
                 "x": _period_x(grain),
                 "y": {"field": "lo", "type": "quantitative"},
@@ -142,8 +168,12 @@ def bars(
     """One bar per ``category`` value; data have ``category``, ``y``, ``shown`` and ``drill``."""
     spec = _base(description, height)
     spec["data"] = {"values": data}
-    cat = {"field": "category", "type": "nominal", "title": category,
-           "sort": list(sort) if sort else "-y"}  # fmt: skip
+    cat = {
+        "field": "category",
+        "type": "nominal",
+        "title": category,
+        "sort": list(sort) if sort else ("-x" if horizontal else "-y"),
+    }
     val = _y(y_title, axis_format)
     spec["mark"] = {"type": "bar", "cursor": "pointer", "cornerRadiusEnd": 2}
     spec["encoding"] = {
@@ -187,20 +217,34 @@ def ranges(
     y = {"field": "category", "type": "nominal", "title": None, "sort": None}
     x_axis = {"title": x_title}
     spec["layer"] = [
-        {"mark": {"type": "rule", "color": "#777"},
-         "encoding": {"y": y, "x": {"field": "p25", "type": "quantitative", "axis": x_axis},
-                      "x2": {"field": "p90"}}},
-        {"mark": {"type": "bar", "height": 14, "color": "#9ecae1", "cursor": "pointer"},
-         "encoding": {"y": y, "x": {"field": "p25", "type": "quantitative"},
-                      "x2": {"field": "p75"},
-                      "tooltip": [{"field": "category", "title": "group"},
-                                  {"field": "p25_shown", "title": "p25"},
-                                  {"field": "median_shown", "title": "median"},
-                                  {"field": "p75_shown", "title": "p75"},
-                                  {"field": "p90_shown", "title": "p90"}]}},
-        {"mark": {"type": "tick", "color": "#08306b", "thickness": 3, "size": 18},
-         "encoding": {"y": y, "x": {"field": "median", "type": "quantitative"}}},
-    ]  # fmt: skip
+        {
+            "mark": {"type": "rule", "color": "#777"},
+            "encoding": {
+                "y": y,
+                "x": {"field": "p25", "type": "quantitative", "axis": x_axis},
+                "x2": {"field": "p90"},
+            },
+        },
+        {
+            "mark": {"type": "bar", "height": 14, "color": "#9ecae1", "cursor": "pointer"},
+            "encoding": {
+                "y": y,
+                "x": {"field": "p25", "type": "quantitative"},
+                "x2": {"field": "p75"},
+                "tooltip": [
+                    {"field": "category", "title": "group"},
+                    {"field": "p25_shown", "title": "p25"},
+                    {"field": "median_shown", "title": "median"},
+                    {"field": "p75_shown", "title": "p75"},
+                    {"field": "p90_shown", "title": "p90"},
+                ],
+            },
+        },
+        {
+            "mark": {"type": "tick", "color": "#08306b", "thickness": 3, "size": 18},
+            "encoding": {"y": y, "x": {"field": "median", "type": "quantitative"}},
+        },
+    ]
     return spec
 
 
@@ -220,22 +264,46 @@ def interval_dots(
     if axis_format:
         axis["format"] = axis_format
     layers: list[dict[str, Any]] = [
-        {"mark": {"type": "rule", "color": "#6b8fb5"},
-         "encoding": {"y": y, "x": {"field": "lo", "type": "quantitative", "axis": axis,
-                                    "scale": {"zero": False}}, "x2": {"field": "hi"}}},
-        {"mark": {"type": "point", "filled": True, "size": 60, "color": "#0072B2",
-                  "cursor": "pointer"},
-         "encoding": {"y": y, "x": {"field": "y", "type": "quantitative"},
-                                "tooltip": [{"field": "category", "title": category_title},
-                                  {"field": "shown", "title": "value"},
-                                  {"field": "interval", "title": "95% interval"},
-                                  {"field": "n", "title": "n", "format": ","}]}},
-    ]  # fmt: skip
+        {
+            "mark": {"type": "rule", "color": "#6b8fb5"},
+            "encoding": {
+                "y": y,
+                "x": {
+                    "field": "lo",
+                    "type": "quantitative",
+                    "axis": axis,
+                    "scale": {"zero": False},
+                },
+                "x2": {"field": "hi"},
+            },
+        },
+        {
+            "mark": {
+                "type": "point",
+                "filled": True,
+                "size": 60,
+                "color": "#0072B2",
+                "cursor": "pointer",
+            },
+            "encoding": {
+                "y": y,
+                "x": {"field": "y", "type": "quantitative"},
+                "tooltip": [
+                    {"field": "category", "title": category_title},
+                    {"field": "shown", "title": "value"},
+                    {"field": "interval", "title": "95% interval"},
+                    {"field": "n", "title": "n", "format": ","},
+                ],
+            },
+        },
+    ]
     if reference is not None:
         layers.append(
-            {"data": {"values": [{"ref": reference}]},
-             "mark": {"type": "rule", "strokeDash": [4, 3], "color": "#D55E00"},
-             "encoding": {"x": {"field": "ref", "type": "quantitative"}}}  # fmt: skip
+            {
+                "data": {"values": [{"ref": reference}]},
+                "mark": {"type": "rule", "strokeDash": [4, 3], "color": "#D55E00"},
+                "encoding": {"x": {"field": "ref", "type": "quantitative"}},
+            }
         )
     spec["layer"] = layers
     return spec
@@ -270,21 +338,41 @@ def heatmap(
     spec["data"] = {"values": data}
     spec["mark"] = {"type": "rect"}
     spec["encoding"] = {
-        "x": {"field": "x", "type": "ordinal", "sort": list(x_order), "title": None,
-              "axis": {"labelAngle": 0, "orient": "top"}},
-        "y": {"field": "y", "type": "ordinal", "title": "interval start",
-              "axis": {"labelOverlap": True}},
-        "color": {"field": "value", "type": "quantitative", "title": "agents",
-                  "scale": {"scheme": "blues"}},
-        "tooltip": [{"field": "x", "title": "day"}, {"field": "y", "title": "interval"},
-                    {"field": "value", "title": "agents"}],
-    }  # fmt: skip
+        "x": {
+            "field": "x",
+            "type": "ordinal",
+            "sort": list(x_order),
+            "title": None,
+            "axis": {"labelAngle": 0, "orient": "top"},
+        },
+        "y": {
+            "field": "y",
+            "type": "ordinal",
+            "title": "interval start",
+            "axis": {"labelOverlap": True},
+        },
+        "color": {
+            "field": "value",
+            "type": "quantitative",
+            "title": "agents",
+            "scale": {"scheme": "blues"},
+        },
+        "tooltip": [
+            {"field": "x", "title": "day"},
+            {"field": "y", "title": "interval"},
+            {"field": "value", "title": "agents"},
+        ],
+    }
     return spec
 
 
 def _time_unit(grain: str) -> str:
-    return {"day": "yearmonthdate", "week": "yearmonthdate", "month": "yearmonth",
-            "quarter": "yearquarter"}.get(grain, "year")  # fmt: skip
+    return {
+        "day": "yearmonthdate",
+        "week": "yearmonthdate",
+        "month": "yearmonth",
+        "quarter": "yearquarter",
+    }.get(grain, "year")
 
 
 def _finite(value: float | None) -> bool:

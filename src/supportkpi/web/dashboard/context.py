@@ -101,8 +101,16 @@ class PageContext:
             "where": self.filters.where_dict(),
             "business_hours": self.filters.business_hours,
         }
-        key = ("dashboard-kpi", tuple(usable), start, end, grain, tuple(by),
-               self.filters.where, self.filters.business_hours)  # fmt: skip
+        key = (
+            "dashboard-kpi",
+            tuple(usable),
+            start,
+            end,
+            grain,
+            tuple(by),
+            self.filters.where,
+            self.filters.business_hours,
+        )
         rows = self.cached(key, lambda: self.reader.con.kpi(usable, **arguments))
         return Frame(rows, unavailable)
 
@@ -139,7 +147,9 @@ class PageContext:
         """The empty state for the first of ``tables`` holding no rows (``None`` if all do)."""
         for table in tables:
             if not self.facts.has(table):
-                what, command = LOAD_HINTS.get(table, (f"No {table} loaded", f"ingest {table} FILE"))
+                what, command = LOAD_HINTS.get(
+                    table, (f"No {table} loaded", f"ingest {table} FILE")
+                )
                 return EmptyState(
                     f"{what}. This section needs the `{table}` table.",
                     f"supportkpi {command} --db {self.db_path}",

@@ -45,6 +45,7 @@ class DataFacts:
     first_day: date
     last_day: date
     has_dates: bool
+    last_instant: int | None  # epoch seconds of the latest dated row
     options: dict[str, list[tuple[str, str]]]  # dimension -> [(value, label)]
 
     def has(self, table: str) -> bool:
@@ -66,9 +67,12 @@ def read_facts(store: Store, tz: str) -> DataFacts:
         last = max(found).astimezone(zone_info).date()
     else:
         first = last = datetime.now(zone_info).date()
-    options = {dim: _options(store, dim, sql) if _has_rows(counts, sql) else []
-               for dim, sql in OPTION_QUERIES}  # fmt: skip
-    return DataFacts(counts, first, last, bool(found), options)
+    options = {
+        dim: _options(store, dim, sql) if _has_rows(counts, sql) else []
+        for dim, sql in OPTION_QUERIES
+    }
+    latest = int(max(found).timestamp()) if found else None
+    return DataFacts(counts, first, last, bool(found), latest, options)
 
 
 def _count(store: Store, table: str) -> int:

@@ -79,9 +79,7 @@ class DashboardFilters:
     def where_dict(self, dimensions: Sequence[str] | None = None) -> dict[str, list[str]]:
         """The filters as ``Connection.kpi`` takes them, limited to ``dimensions`` if given."""
         return {
-            dim: [value]
-            for dim, value in self.where
-            if dimensions is None or dim in dimensions
+            dim: [value] for dim, value in self.where if dimensions is None or dim in dimensions
         }
 
     def unsupported(self, dimensions: Sequence[str]) -> list[str]:
@@ -156,9 +154,7 @@ def parse_filters(params: Mapping[str, str], anchor: date, first: date) -> Dashb
         raise InputError(f"the date range is longer than {MAX_RANGE_DAYS // 366} years")
     grain_choice = params.get("grain", "") or "auto"
     if grain_choice not in GRAIN_CHOICES:
-        raise InputError(
-            f"unknown grain {grain_choice!r}; use one of {', '.join(GRAIN_CHOICES)}"
-        )
+        raise InputError(f"unknown grain {grain_choice!r}; use one of {', '.join(GRAIN_CHOICES)}")
     grain = auto_grain((end - start).days) if grain_choice == "auto" else grain_choice
     where = tuple((dim, params[dim]) for dim in ALL_DIMENSIONS if params.get(dim))
     for dim, value in where:

@@ -50,6 +50,12 @@ class Chart:
     table_id: str | None = None  # the table holding the same numbers
     height: int = 260
 
+    @property
+    def drillable(self) -> bool:
+        """Whether any bar or point opens the rows behind it."""
+        data = self.spec.get("data", {}).get("values", [])
+        return any(isinstance(d, dict) and d.get("drill") for d in data)
+
 
 @dataclass
 class Column:
@@ -74,6 +80,12 @@ class Table:
     note: str | None = None
     csv_url: str | None = None
     limit_note: str | None = None
+    #: Rows shown in the page (the CSV has them all).
+    display_limit: int = 500
+
+    @property
+    def shown_rows(self) -> range:
+        return range(min(len(self.rows), self.display_limit))
 
     def cell(self, index: int, column: Column) -> str:
         return display(self.rows[index].get(column.key), column.unit)

@@ -84,7 +84,9 @@ def serve_page(request: Request, slug: str, title: str, build: Builder) -> Respo
     try:
         with state.reading() as reader:
             tz = state.settings.timezone
-            facts = state.cached(("dashboard-facts", tz), reader, lambda: read_facts(reader.store, tz))
+            facts = state.cached(
+                ("dashboard-facts", tz), reader, lambda: read_facts(reader.store, tz)
+            )
             filters = parse_filters(params, facts.last_day, facts.first_day)
             warnings = _filter_warnings(state, facts, filters)
             if filters.business_hours and state.settings.business_hours is None:

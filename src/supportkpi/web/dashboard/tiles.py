@@ -118,10 +118,13 @@ def sparkline_chart(series: Frame, sel: Selector, title: str) -> Chart | None:
         return None
     divisor, _, _ = charts.value_scale(str(sel.metric.unit), values)
     points = [
-        {"period": str(p), "y": None if v is None else v / divisor,
-         "shown": format_value(v, sel.metric.unit, sel.stat)}
+        {
+            "period": str(p),
+            "y": None if v is None else v / divisor,
+            "shown": format_value(v, sel.metric.unit, sel.stat),
+        }
         for p, v in zip(rows["period"], values, strict=True)
-    ]  # fmt: skip
+    ]
     description = f"Trend of {title} per period, {len(points)} points"
     return Chart(
         id=f"spark-{sel.label.replace(':', '-')}",

@@ -28,6 +28,18 @@ def number(value: Any) -> float | None:
     return None if out != out else out
 
 
+def interval_label(low: float | None, high: float | None, unit: Any) -> str:
+    """``"74.3% – 86.5%"``, or ``"–"`` without an interval."""
+    if low is None or high is None:
+        return "–"
+    return f"{format_value(low, unit)} – {format_value(high, unit)}"
+
+
+def unit_of(sel: Selector) -> str:
+    """The unit of a selector's numbers: a ``count`` statistic counts, whatever the metric."""
+    return "count" if sel.stat == "count" else str(sel.metric.unit)
+
+
 def metric_columns(sel: Selector, intervals: bool = False) -> list[Column]:
     """The value column of ``sel`` (with its definition as info), its n and its interval."""
     unit = "int" if sel.stat == "count" else str(sel.metric.unit)
@@ -49,7 +61,9 @@ def period_table(
     intervals: bool = False,
 ) -> Table:
     """Periods down, one value (and n) column per selector; each value drills to its rows."""
-    sels = [parse_selector(s) for s in selectors if parse_selector(s).label not in frame.unavailable]
+    sels = [
+        parse_selector(s) for s in selectors if parse_selector(s).label not in frame.unavailable
+    ]
     columns = [Column("period", "period", "date")]
     for sel in sels:
         columns += metric_columns(sel, intervals)
@@ -95,7 +109,7 @@ def trend_chart(
         rows = rows[rows["metric"].isin([s.label for s in sels])]
     if not sels or not len(rows) or rows["value"].notna().sum() == 0:
         return None
-    unit = str(sels[0].metric.unit)
+    unit = unit_of(sels[0])
     divisor, axis_format, suffix = charts.value_scale(unit, [number(v) for v in rows["value"]])
     data = []
     for record in rows.to_dict("records"):
@@ -122,7 +136,10 @@ def trend_chart(
         "The table below holds the same numbers."
     )
     y_title = suffix or ("" if unit == "ratio" else unit)
-    spec = charts.trend(data, ctx.filters.grain, y_title, axis_format, description, interval)
+    zero = unit not in ("ratio", "score", "nps")
+    spec = charts.trend(
+        data, ctx.filters.grain, y_title, axis_format, description, interval, zero=zero
+    )
     return Chart(chart_id, title, spec, description, table_id=table_id)
 
 
@@ -172,7 +189,7 @@ def breakdown(
     chart = None
     values = [r.get(sel.label) for r in ordered]
     if sel.label not in frame.unavailable and any(v is not None for v in values):
-        divisor, axis_format, suffix = charts.value_scale(str(sel.metric.unit), values)
+        divisor, axis_format, suffix = charts.value_scale(unit_of(sel), values)
         data = [
             {
                 "category": r[dim],
@@ -192,7 +209,16 @@ def breakdown(
     return chart, table
 
 
-FILTERABLE = ("channel", "team", "agent", "priority", "segment", "sla_policy", "sla_target", "queue")
+FILTERABLE = (
+    "channel",
+    "team",
+    "agent",
+    "priority",
+    "segment",
+    "sla_policy",
+    "sla_target",
+    "queue",
+)
 _DIM_LABELS = {"sla_policy": "SLA policy", "sla_target": "SLA target", "age_band": "age band"}
 
 

@@ -101,8 +101,12 @@ def _pager(ctx: PageContext, page: int, pages: int) -> dict[str, str | None]:
         params = {**ctx.extra_params, "page": str(number)}
         return ctx.filters.url(ctx.path, **params)
 
-    return {"first": link(1), "previous": link(page - 1), "next": link(page + 1),
-            "last": link(pages)}  # fmt: skip
+    return {
+        "first": link(1),
+        "previous": link(page - 1),
+        "next": link(page + 1),
+        "last": link(pages),
+    }
 
 
 def _page_number(text: str) -> int:

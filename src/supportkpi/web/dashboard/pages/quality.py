@@ -11,7 +11,14 @@ from supportkpi.report.format import format_value
 from supportkpi.web.dashboard import charts
 from supportkpi.web.dashboard.context import Frame, PageContext
 from supportkpi.web.dashboard.model import Chart, PageView, Section, Table
-from supportkpi.web.dashboard.pages.common import breakdown, number, period_table, trend_chart
+from supportkpi.web.dashboard.pages.common import (
+    FILTERABLE,
+    breakdown,
+    interval_label,
+    number,
+    period_table,
+    trend_chart,
+)
 from supportkpi.web.dashboard.tiles import build_tiles, title_of
 
 TILES = (
@@ -36,15 +43,23 @@ def build(ctx: PageContext) -> PageView:
         view.sections.append(Section("Surveys", id="surveys", empty=empty))
     else:
         tiles = build_tiles(ctx, TILES, series=series)
-        view.sections.append(Section("Headline", id="headline", tiles=tiles,
-                                     intro="Shaded bands and ranges are 95% intervals."))  # fmt: skip
+        view.sections.append(
+            Section(
+                "Headline",
+                id="headline",
+                tiles=tiles,
+                intro="Shaded bands and ranges are 95% intervals.",
+            )
+        )
         trends = Section("Survey scores over time", id="trends")
-        table = period_table(ctx, series, TRENDS[:4], "scores", f"Scores per {ctx.filters.grain}",
-                             intervals=True)  # fmt: skip
+        table = period_table(
+            ctx, series, TRENDS[:4], "scores", f"Scores per {ctx.filters.grain}", intervals=True
+        )
         for selector in TRENDS[:4]:
             title = title_of(parse_selector(selector))
-            chart = trend_chart(ctx, series, [selector], f"{selector}-trend", title, table.id,
-                                interval=True)  # fmt: skip
+            chart = trend_chart(
+                ctx, series, [selector], f"{selector}-trend", title, table.id, interval=True
+            )
             if chart:
                 trends.charts.append(chart)
         trends.tables = [table]
@@ -61,14 +76,27 @@ def _by_channel(ctx: PageContext) -> Section:
         chart = interval_chart(ctx, frame, selector, "channel")
         if chart:
             section.charts.append(chart)
-    _, table = breakdown(ctx, frame, "csat", "channel", "unused", "Scores by channel",
-                         "by-channel", extra=BY_CHANNEL[1:])  # fmt: skip
+    _, table = breakdown(
+        ctx,
+        frame,
+        "csat",
+        "channel",
+        "unused",
+        "Scores by channel",
+        "by-channel",
+        extra=BY_CHANNEL[1:],
+    )
     section.tables = [table]
     return section
 
 
 def interval_chart(
-    ctx: PageContext, frame: Frame, selector: str, dim: str, order: Sequence[str] | None = None
+    ctx: PageContext,
+    frame: Frame,
+    selector: str,
+    dim: str,
+    order: Sequence[str] | None = None,
+    dim_title: str | None = None,
 ) -> Chart | None:
     """Dots with 95% intervals per ``dim`` value, best first unless ``order`` is given."""
     sel = parse_selector(selector)
@@ -80,47 +108,73 @@ def interval_chart(
         rank = {v: i for i, v in enumerate(order)}
         records.sort(key=lambda r: rank.get(str(r.get(dim)), len(rank)))
     else:
-        records.sort(key=lambda r: -(number(r["value"]) or 0) * (1 if sel.metric.good != "lower" else -1))
-    divisor, axis_format, suffix = charts.value_scale(str(sel.metric.unit), [number(r["value"]) for r in records])
+        records.sort(
+            key=lambda r: -(number(r["value"]) or 0) * (1 if sel.metric.good != "lower" else -1)
+        )
+    divisor, axis_format, suffix = charts.value_scale(
+        str(sel.metric.unit), [number(r["value"]) for r in records]
+    )
+    drillable = dim in FILTERABLE
+
+    def url(category: str) -> str | None:
+        return ctx.drill_url(sel.label, where={dim: category})
+
     data: list[dict[str, Any]] = []
     for r in records:
         value, low, high = number(r["value"]), number(r.get("ci_low")), number(r.get("ci_high"))
         category = str(r.get(dim) or "(none)")
-        data.append({
-            "category": category,
-            "y": (value or 0) / divisor,
-            "lo": (low if low is not None else value or 0) / divisor,
-            "hi": (high if high is not None else value or 0) / divisor,
-            "shown": format_value(value, sel.metric.unit, sel.stat),
-            "interval": "–" if low is None or high is None else
-            f"{format_value(low, sel.metric.unit)} – {format_value(high, sel.metric.unit)}",
-            "n": int(r["n"] or 0),
-            "drill": ctx.drill_url(sel.label, where={dim: category}) if dim in ("channel", "team", "agent", "priority", "segment") and category != "(none)" else None,
-        })  # fmt: skip
+        data.append(
+            {
+                "category": category,
+                "y": (value or 0) / divisor,
+                "lo": (low if low is not None else value or 0) / divisor,
+                "hi": (high if high is not None else value or 0) / divisor,
+                "shown": format_value(value, sel.metric.unit, sel.stat),
+                "interval": interval_label(low, high, sel.metric.unit),
+                "n": int(r["n"] or 0),
+                "drill": (drillable and category != "(none)" and url(category)) or None,
+            }
+        )
     title = title_of(sel)
     description = (
         f"{title} by {dim}: a dot per {dim} with a line for its 95% interval; overlapping "
         f"lines mean the difference may be noise. {ctx.filters.describe()}."
     )
-    spec = charts.interval_dots(data, dim, suffix or title, axis_format, description)
-    return Chart(f"{sel.label.replace(':', '-')}-by-{dim}", f"{title} by {dim}", spec, description,
-                 table_id=f"by-{dim}")  # fmt: skip
+    spec = charts.interval_dots(data, dim_title or dim, suffix or title, axis_format, description)
+    return Chart(
+        f"{sel.label.replace(':', '-')}-by-{dim}",
+        f"{title} by {dim}",
+        spec,
+        description,
+        table_id=f"by-{dim}",
+    )
 
 
 def _sentiment(ctx: PageContext, series: Frame) -> Section:
-    section = Section("Sentiment", id="sentiment",
-                      intro="Mean sentiment of customer messages (−1 … 1) and the share of "
-                            "customers with at least one angry message.")  # fmt: skip
+    section = Section(
+        "Sentiment",
+        id="sentiment",
+        intro="Mean sentiment of customer messages (−1 … 1) and the share of "
+        "customers with at least one angry message.",
+    )
     empty = ctx.empty_state("ticket_events")
     if empty:
         section.empty = empty
         return section
     pair = ("customer_sentiment", "angry_customer_rate")
-    table: Table = period_table(ctx, series, pair, "sentiment", f"Sentiment per {ctx.filters.grain}",
-                                intervals=True)  # fmt: skip
+    table: Table = period_table(
+        ctx, series, pair, "sentiment", f"Sentiment per {ctx.filters.grain}", intervals=True
+    )
     for selector in pair:
-        chart = trend_chart(ctx, series, [selector], f"{selector}-trend",
-                            title_of(parse_selector(selector)), table.id, interval=True)  # fmt: skip
+        chart = trend_chart(
+            ctx,
+            series,
+            [selector],
+            f"{selector}-trend",
+            title_of(parse_selector(selector)),
+            table.id,
+            interval=True,
+        )
         if chart:
             section.charts.append(chart)
     section.tables = [table]

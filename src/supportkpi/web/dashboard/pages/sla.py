@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+
 from supportkpi.engine.periods import range_bounds
 from supportkpi.errors import InputError
 from supportkpi.report.format import format_value
@@ -37,9 +38,14 @@ def build(ctx: PageContext) -> PageView:
     tiles = build_tiles(ctx, ["sla_compliance"])
     by_target = ctx.kpi(["sla_compliance"], by=["sla_target"])
     tiles += _target_tiles(ctx, by_target)
-    view.sections.append(Section("Compliance", id="headline", tiles=tiles,
-                                 intro="Targets met / targets due; a running target counts "
-                                       "only once it is due."))  # fmt: skip
+    view.sections.append(
+        Section(
+            "Compliance",
+            id="headline",
+            tiles=tiles,
+            intro="Targets met / targets due; a running target counts only once it is due.",
+        )
+    )
 
     section = Section("By policy and target", id="by-policy")
     frame = ctx.kpi(["sla_compliance"], by=["sla_policy", "sla_target"])
@@ -85,14 +91,24 @@ def _policy_chart(ctx: PageContext, frame: Frame) -> Chart | None:
     if not len(rows):
         return None
     joined = rows.copy()
-    joined["policy_target"] = joined["sla_policy"].astype(str) + " / " + joined["sla_target"].astype(str)
-    chart = interval_chart(ctx, Frame(joined, frame.unavailable), "sla_compliance", "policy_target",
-                           order=sorted(joined["policy_target"]))  # fmt: skip
+    joined["policy_target"] = (
+        joined["sla_policy"].astype(str) + " / " + joined["sla_target"].astype(str)
+    )
+    chart = interval_chart(
+        ctx,
+        Frame(joined, frame.unavailable),
+        "sla_compliance",
+        "policy_target",
+        order=sorted(joined["policy_target"]),
+        dim_title="policy / target",
+    )
     if chart is None:
         return None
     for datum in chart.spec["data"]["values"]:
         policy, _, target = str(datum["category"]).partition(" / ")
-        datum["drill"] = ctx.drill_url("sla_compliance", where={"sla_policy": policy, "sla_target": target})
+        datum["drill"] = ctx.drill_url(
+            "sla_compliance", where={"sla_policy": policy, "sla_target": target}
+        )
     chart.title = "Compliance by policy / target"
     chart.table_id = "by-policy"
     return chart
@@ -102,8 +118,9 @@ def _policy_table(ctx: PageContext, frame: Frame) -> Table:
     columns = [
         Column("sla_policy", "policy"),
         Column("sla_target", "target"),
-        Column("value", "compliance", "ratio", numeric=True,
-               info="SLA targets met / SLA targets due."),  # fmt: skip
+        Column(
+            "value", "compliance", "ratio", numeric=True, info="SLA targets met / SLA targets due."
+        ),
         Column("n", "targets due", "int", numeric=True),
         Column("ci_low", "95% low", "ratio", numeric=True),
         Column("ci_high", "95% high", "ratio", numeric=True),
@@ -112,11 +129,18 @@ def _policy_table(ctx: PageContext, frame: Frame) -> Table:
     if len(frame.rows):
         data = frame.rows.sort_values(["sla_policy", "sla_target"])
         rows = frame_rows(data[["sla_policy", "sla_target", "value", "n", "ci_low", "ci_high"]])
-    table = Table("by-policy", "Compliance by policy and target", columns, rows,
-                  csv_url=csv_url(ctx, "by-policy"))  # fmt: skip
+    table = Table(
+        "by-policy",
+        "Compliance by policy and target",
+        columns,
+        rows,
+        csv_url=csv_url(ctx, "by-policy"),
+    )
     for i, row in enumerate(rows):
-        url = ctx.drill_url("sla_compliance", where={"sla_policy": row["sla_policy"],
-                                                     "sla_target": row["sla_target"]})  # fmt: skip
+        url = ctx.drill_url(
+            "sla_compliance",
+            where={"sla_policy": row["sla_policy"], "sla_target": row["sla_target"]},
+        )
         if url:
             table.links[(i, "value")] = url
     return table
@@ -131,13 +155,22 @@ def _trend_by_target(ctx: PageContext, frame: Frame) -> Chart | None:
         value = number(r["value"])
         if value is None:
             continue
-        data.append({
-            "period": str(r["period"]), "series": str(r["sla_target"]).replace("_", " "),
-            "y": value, "lo": number(r.get("ci_low")), "hi": number(r.get("ci_high")),
-            "n": int(r["n"] or 0), "shown": format_value(value, "ratio"),
-            "drill": ctx.drill_url("sla_compliance", period=str(r["period"]),
-                                   where={"sla_target": str(r["sla_target"])}),
-        })  # fmt: skip
+        data.append(
+            {
+                "period": str(r["period"]),
+                "series": str(r["sla_target"]).replace("_", " "),
+                "y": value,
+                "lo": number(r.get("ci_low")),
+                "hi": number(r.get("ci_high")),
+                "n": int(r["n"] or 0),
+                "shown": format_value(value, "ratio"),
+                "drill": ctx.drill_url(
+                    "sla_compliance",
+                    period=str(r["period"]),
+                    where={"sla_target": str(r["sla_target"])},
+                ),
+            }
+        )
     description = (
         f"Lines of SLA compliance per {ctx.filters.grain}, one per target type; "
         f"{ctx.filters.describe()}."
@@ -149,22 +182,29 @@ def _trend_by_target(ctx: PageContext, frame: Frame) -> Chart | None:
 def _at_risk(ctx: PageContext) -> Section:
     horizon_h = _horizon(ctx.extra_params.get("horizon", ""))
     _, hi = range_bounds(ctx.filters.start, ctx.filters.end, ctx.reader.con.default_tz)
-    now = int(time.time())
-    as_of = min(now, hi) if hi is not None else now
+    # As of the range end, but never past now or past the latest data (a store loaded last
+    # month has nothing running "now").
+    as_of = min(int(time.time()), ctx.facts.last_instant or int(time.time()))
+    if hi is not None:
+        as_of = min(as_of, hi)
     section = Section(
         "At risk",
         id="at-risk",
         intro=(
             f"Open tickets whose SLA target falls due within {horizon_h} h of "
-            f"{datetime.fromtimestamp(as_of, UTC):%Y-%m-%d %H:%M} UTC (the end of the range, "
-            "or now if that is earlier), soonest first."
+            f"{datetime.fromtimestamp(as_of, UTC):%Y-%m-%d %H:%M} UTC (the end of the range, the "
+            "latest data or now, whichever is earliest), soonest first."
         ),
     )
     section.partial = "_horizon.html"
     section.data = {"horizons": HORIZONS_H, "horizon": horizon_h}
     key = ("dashboard-at-risk", horizon_h, as_of)
-    found = ctx.cached(key, lambda: at_risk(ctx.reader.con, horizon_h * 3600.0,
-                                            as_of=datetime.fromtimestamp(as_of, UTC)))  # fmt: skip
+    found = ctx.cached(
+        key,
+        lambda: at_risk(
+            ctx.reader.con, horizon_h * 3600.0, as_of=datetime.fromtimestamp(as_of, UTC)
+        ),
+    )
     for dim, value in ctx.filters.where:
         if dim in found.columns:
             found = found[found[dim] == value]
@@ -180,8 +220,13 @@ def _at_risk(ctx: PageContext) -> Section:
         Column("priority", "priority"),
         Column("segment", "segment"),
     ]
-    table = Table("at-risk", f"{len(found):,} targets at risk", columns, frame_rows(found),
-                  csv_url=csv_url(ctx, "at-risk"))  # fmt: skip
+    table = Table(
+        "at-risk",
+        f"{len(found):,} targets at risk",
+        columns,
+        frame_rows(found),
+        csv_url=csv_url(ctx, "at-risk"),
+    )
     section.tables = [table]
     return section
 

@@ -39,13 +39,19 @@ def build(ctx: PageContext) -> PageView:
         view.sections.append(Section("Speed", empty=empty))
         return view
     series = ctx.kpi(TILES, grain=ctx.filters.grain)
-    view.sections.append(Section("Headline", id="headline", tiles=build_tiles(ctx, TILES, series=series)))
+    view.sections.append(
+        Section("Headline", id="headline", tiles=build_tiles(ctx, TILES, series=series))
+    )
     spread = ctx.kpi([f"{m}:{q}" for m, _ in DURATIONS for q in QUANTILES], by=["channel"])
     for metric, title in DURATIONS:
         section = Section(title, id=metric)
         pair = (f"{metric}:median", f"{metric}:p90")
-        table = period_table(ctx, series, pair, f"{metric}-trend", f"{title} per {ctx.filters.grain}")
-        chart = trend_chart(ctx, series, pair, f"{metric}-trend-chart", f"{title}: median and p90", table.id)
+        table = period_table(
+            ctx, series, pair, f"{metric}-trend", f"{title} per {ctx.filters.grain}"
+        )
+        chart = trend_chart(
+            ctx, series, pair, f"{metric}-trend-chart", f"{title}: median and p90", table.id
+        )
         chart_spread, table_spread = _distribution(ctx, spread, metric, title)
         section.charts = [c for c in (chart, chart_spread) if c]
         section.tables = [table, table_spread]
@@ -69,9 +75,11 @@ def _distribution(
             row[stat] = number(record["value"])
             row["n"] = max(row["n"], int(record["n"] or 0))
     ordered = sorted(rows.values(), key=lambda r: (r.get("median") is None, r.get("median") or 0))
-    columns = [Column("channel", "channel")] + [
-        Column(q, q, str(unit), numeric=True) for q in QUANTILES
-    ] + [Column("n", "n", "int", numeric=True)]
+    columns = (
+        [Column("channel", "channel")]
+        + [Column(q, q, str(unit), numeric=True) for q in QUANTILES]
+        + [Column("n", "n", "int", numeric=True)]
+    )
     table_id = f"{metric}-by-channel"
     table = Table(table_id, f"{title} by channel", columns, ordered, csv_url=csv_url(ctx, table_id))
     table.note = unavailable_note(frame)

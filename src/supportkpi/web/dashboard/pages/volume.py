@@ -51,13 +51,23 @@ def build(ctx: PageContext) -> PageView:
         intro="The backlog is the tickets not solved or closed at the end of each period.",
     )
     flows = ("ticket_volume", "tickets_solved", "backlog", "backlog_change")
-    table = period_table(ctx, series, flows, "flow", f"Created, solved and backlog per {ctx.filters.grain}")
+    table = period_table(
+        ctx, series, flows, "flow", f"Created, solved and backlog per {ctx.filters.grain}"
+    )
     backlog.charts = [
         c
         for c in (
-            trend_chart(ctx, series, ["backlog"], "backlog-chart", "Backlog at period end", table.id),
-            trend_chart(ctx, series, ["ticket_volume", "tickets_solved"], "flow-chart",
-                        "Created and solved", table.id),  # fmt: skip
+            trend_chart(
+                ctx, series, ["backlog"], "backlog-chart", "Backlog at period end", table.id
+            ),
+            trend_chart(
+                ctx,
+                series,
+                ["ticket_volume", "tickets_solved"],
+                "flow-chart",
+                "Created and solved",
+                table.id,
+            ),
         )
         if c
     ]
@@ -70,8 +80,16 @@ def build(ctx: PageContext) -> PageView:
         id="aging",
         intro="Open tickets at the end of the range, by how long they have been open.",
     )
-    chart, table = breakdown(ctx, ages, "backlog_age:count", "age_band", "aging-chart",
-                             "Open tickets by age", "aging", sort=AGE_BANDS)  # fmt: skip
+    chart, table = breakdown(
+        ctx,
+        ages,
+        "backlog_age:count",
+        "age_band",
+        "aging-chart",
+        "Open tickets by age",
+        "aging",
+        sort=AGE_BANDS,
+    )
     _drill_to_backlog(ctx, chart, table)
     aging.charts = [chart] if chart else []
     aging.tables = [table]
@@ -95,8 +113,13 @@ def _volume_by_channel(ctx: PageContext, frame: Frame) -> tuple[Chart | None, Ta
     columns += [Column(c, c, "int", numeric=True) for c in names]
     columns.append(Column("total", "total", "int", numeric=True))
     rows = [cells[p] for p in sorted(cells)]
-    table = Table("volume", f"Tickets created per {ctx.filters.grain} and channel", columns, rows,
-                  csv_url=csv_url(ctx, "volume"))  # fmt: skip
+    table = Table(
+        "volume",
+        f"Tickets created per {ctx.filters.grain} and channel",
+        columns,
+        rows,
+        csv_url=csv_url(ctx, "volume"),
+    )
     table.note = unavailable_note(frame)
     data = []
     for i, row in enumerate(rows):
@@ -106,8 +129,15 @@ def _volume_by_channel(ctx: PageContext, frame: Frame) -> tuple[Chart | None, Ta
             url = ctx.drill_url("ticket_volume", period=row["period"], where={"channel": c})
             if url:
                 table.links[(i, c)] = url
-            data.append({"period": row["period"], "series": c, "y": row[c],
-                         "shown": f"{row[c]:,.0f} tickets", "drill": url})  # fmt: skip
+            data.append(
+                {
+                    "period": row["period"],
+                    "series": c,
+                    "y": row[c],
+                    "shown": f"{row[c]:,.0f} tickets",
+                    "drill": url,
+                }
+            )
         if row["total"]:
             url = ctx.drill_url("ticket_volume", period=row["period"])
             if url:
