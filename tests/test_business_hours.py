@@ -167,3 +167,65 @@ def test_config_lists_every_problem_at_once() -> None:
         "options.bogus: unknown option",
     ):
         assert expected in problems, f"missing problem: {expected}\n{problems}"
+
+
+# SPEC §7's example config, verbatim.
+SPEC_EXAMPLE = """
+timezone = "Europe/Berlin"            # report timezone (default UTC)
+
+[business_hours]                      # the default schedule
+holidays_country = "DE"               # country calendar of the `holidays` package
+holidays = ["2024-12-24"]             # extra closed dates
+[business_hours.week]                 # several intervals a day allowed; missing day = closed
+mon = ["09:00-17:00"]
+tue = ["09:00-12:00", "13:00-17:00"]
+wed = ["09:00-17:00"]
+thu = ["09:00-17:00"]
+fri = ["09:00-17:00"]
+# [business_hours.teams.<team>] overrides the schedule (and timezone) for one team
+
+[[sla]]                               # first matching policy applies
+name = "urgent"
+priority = ["urgent"]                 # also: segment = [...], channel = [...]
+first_response = "1h"
+next_response = "2h"
+resolution = "8h"
+business_hours = true
+
+[targets]
+"first_response_time:median" = "<= 1h"
+csat = ">= 0.85"
+
+[options]
+fcr = "one_touch"                     # or "zendesk", "no_customer_followup"
+repeat_contact_days = 7
+short_abandon_s = 5
+service_level_s = 20
+csat_satisfied_min = 4
+"""
+
+
+def test_spec_example_config_parses(tmp_path: Path) -> None:
+    from supportkpi.config.settings import load_settings
+
+    path = tmp_path / "spec.toml"
+    path.write_text(SPEC_EXAMPLE)
+    settings = load_settings(path)
+    assert settings.timezone == "Europe/Berlin"
+    assert settings.business_hours is not None
+    assert settings.business_hours.default.week[1] == ((540, 720), (780, 1020))  # Tuesday
+    (urgent,) = settings.sla
+    assert urgent.targets == {"first_response": 3600, "next_response": 7200, "resolution": 28800}
+    assert [(t.selector, t.op, t.threshold) for t in settings.targets] == [
+        ("first_response_time:median", "<=", 3600.0),
+        ("csat", ">=", 0.85),
+    ]
+    assert settings.options.fcr == "one_touch" and settings.options.service_level_s == 20
+
+
+def test_repo_example_config_parses() -> None:
+    from supportkpi.config.settings import load_settings
+
+    root = Path(__file__).resolve().parent.parent
+    settings = load_settings(root / "examples" / "config" / "supportkpi.toml")
+    assert [p.name for p in settings.sla] == ["urgent", "enterprise", "standard"]
