@@ -16,6 +16,8 @@ from importlib import resources
 from supportkpi.errors import UnsupportedError
 
 OWN_FILES = {"dashboard.css": "text/css", "dashboard.js": "text/javascript"}
+#: What the bundle exposes to ``dashboard.js`` (the names vl-convert gives the libraries).
+BUNDLE_SNIPPET = "window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;"
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,8 @@ def vega_bundle() -> Asset:
                 raise UnsupportedError(
                     "the dashboard's charts need the vl-convert-python package"
                 ) from None
-            _bundle = _asset(vl_convert.javascript_bundle().encode(), "text/javascript")
+            script = vl_convert.javascript_bundle(BUNDLE_SNIPPET)
+            _bundle = _asset(script.encode(), "text/javascript")
         return _bundle
 
 

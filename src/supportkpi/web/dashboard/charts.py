@@ -38,12 +38,12 @@ DURATION_UNITS = ((86400.0, "days"), (3600.0, "hours"), (60.0, "minutes"), (1.0,
 def value_scale(unit: str, values: Sequence[float | None]) -> tuple[float, str | None, str]:
     """``(divisor, axis format, axis suffix)`` for plotting ``values`` of ``unit``."""
     if unit == "seconds":
-        top = max((abs(v) for v in values if _finite(v)), default=0.0)
+        top = max((abs(v) for v in values if v is not None and _finite(v)), default=0.0)
         for divisor, name in DURATION_UNITS:
             if top >= 2 * divisor or divisor == 1.0:
                 return divisor, None, name
     if unit == "ratio":
-        return 1.0, ".0%", ""
+        return 1.0, ".2~%", ""  # "~" drops trailing zeros: 80%, 99.9%
     if unit == "money":
         return 1.0, ",.0f", ""
     return 1.0, None, ""

@@ -8,6 +8,7 @@ unfiltered under a filter it ignores.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -36,6 +37,10 @@ LOAD_HINTS: dict[str, tuple[str, str]] = {
     "agent_activity": ("No agent activity (log-in states) loaded", "ingest agent_activity FILE"),
     "kb_sessions": ("No knowledge-base sessions loaded", "ingest kb_sessions FILE"),
 }
+
+
+_FLIGHTS: dict[Any, threading.Lock] = {}
+_FLIGHTS_GUARD = threading.Lock()
 
 
 @dataclass
@@ -93,7 +98,7 @@ class PageContext:
                 usable.append(sel.label)
         if not usable:
             return Frame(pd.DataFrame(columns=["metric", "value", "n"]), unavailable)
-        arguments = {
+        arguments: dict[str, Any] = {
             "start": start,
             "end": end,
             "grain": grain,
@@ -115,8 +120,21 @@ class PageContext:
         return Frame(rows, unavailable)
 
     def cached(self, key: Any, compute: Callable[[], Any]) -> Any:
-        """``compute()`` once per key and load of the store (the app's shared cache)."""
-        return self.state.cached(key, self.reader, compute)
+        """``compute()`` once per key and load of the store (the app's shared cache).
+
+        Requests that ask for the same answer at once wait for the first one instead of
+        computing it again (the server's warm-up and the first visitor, two open tabs).
+        """
+        flight = (id(self.state), key)
+        with _FLIGHTS_GUARD:
+            lock = _FLIGHTS.setdefault(flight, threading.Lock())
+        try:
+            with lock:
+                return self.state.cached(key, self.reader, compute)
+        finally:
+            with _FLIGHTS_GUARD:
+                if _FLIGHTS.get(flight) is lock and not lock.locked():
+                    del _FLIGHTS[flight]
 
     def unavailable_reason(self, sel: Selector, by: Sequence[str] = ()) -> str | None:
         """Why ``sel`` cannot be computed under the active filters (``None`` if it can)."""
@@ -142,6 +160,18 @@ class PageContext:
             extra["period"] = period
             extra["grain"] = self.filters.grain
         return filters.url("/tickets", **extra)
+
+    def missing_notes(self, needs: dict[str, str]) -> list[str]:
+        """A note per empty table of ``needs`` (table -> the KPIs that need it)."""
+        notes = []
+        for table, what in needs.items():
+            if not self.facts.has(table):
+                command = LOAD_HINTS.get(table, ("", f"ingest {table} FILE"))[1]
+                notes.append(
+                    f"{what} need the {table} table, which is empty: "
+                    f"supportkpi {command} --db {self.db_path}"
+                )
+        return notes
 
     def empty_state(self, *tables: str) -> EmptyState | None:
         """The empty state for the first of ``tables`` holding no rows (``None`` if all do)."""

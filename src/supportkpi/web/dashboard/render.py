@@ -6,8 +6,11 @@ from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 
 from supportkpi import __version__
+from supportkpi.web.app import plain
 from supportkpi.web.dashboard import assets
 from supportkpi.web.dashboard.filters import GRAIN_CHOICES, PRESETS
 from supportkpi.web.dashboard.model import display
@@ -23,6 +26,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["display"] = display
+    env.filters["spec_json"] = spec_json
     env.globals.update(
         presets=PRESETS,
         grain_choices=GRAIN_CHOICES,
@@ -35,6 +39,11 @@ def environment() -> Environment:
 def asset_url(name: str) -> str:
     """The URL of one of the dashboard's own files, versioned by its content."""
     return f"/static/{name}?v={assets.own_asset(name).version}"
+
+
+def spec_json(value: Any) -> Markup:
+    """JSON safe inside a ``<script>`` element; NaN and infinity become null (JSON has none)."""
+    return htmlsafe_json_dumps(plain(value))
 
 
 def render(template: str, **context: Any) -> str:

@@ -7,15 +7,18 @@ Mount it on the API app with ``app.include_router(dashboard_router)``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import replace
-from typing import Annotated
+from html import escape
+from typing import Annotated, cast
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from supportkpi.errors import SupportKpiError
-from supportkpi.web.app import ApiState, api_state
+from supportkpi.web.app import ApiState, Reader, api_state
 from supportkpi.web.dashboard import access, assets
 from supportkpi.web.dashboard.context import PageContext
 from supportkpi.web.dashboard.facts import DataFacts, read_facts
@@ -25,11 +28,27 @@ from supportkpi.web.dashboard.filters import (
     parse_filters,
 )
 from supportkpi.web.dashboard.model import PageView
-from supportkpi.web.dashboard.pages import PAGES, Page, drilldown
+from supportkpi.web.dashboard.pages import drilldown
+from supportkpi.web.dashboard.registry import PAGES, Page
 from supportkpi.web.dashboard.render import render
 
 log = logging.getLogger("supportkpi.web.dashboard")
-router = APIRouter(include_in_schema=False)
+
+
+@asynccontextmanager
+async def _warm_up(app: FastAPI) -> AsyncIterator[None]:
+    """When the server starts, build the Vega bundle and the pages' default views in the
+    background, so the first visitors do not wait for them."""
+    assets.warm_bundle()
+    state = getattr(app.state, "api", None)
+    if state is not None:
+        threading.Thread(
+            target=warm_pages, args=(state,), name="warm-dashboard", daemon=True
+        ).start()
+    yield
+
+
+router = APIRouter(include_in_schema=False, lifespan=_warm_up)
 FILTER_KEYS = ("range", "from", "to", "grain", "bh", *ALL_DIMENSIONS)
 SECURITY_HEADERS = {
     # Vega compiles its expressions with Function(); every source stays this server.
@@ -69,6 +88,27 @@ def tickets_page(request: Request) -> Response:
     )
 
 
+def warm_pages(state: ApiState) -> None:
+    """Compute every page's default view once, overview first (the answers land in the app's
+    cache, so the first visitor of each page does not wait for them)."""
+    for page in PAGES:
+        try:
+            with state.reading() as reader:
+                facts = _facts(state, reader)
+                filters = parse_filters({}, facts.last_day, facts.first_day)
+                page.build(PageContext(state, reader, filters, facts, page.path))
+        except Exception:  # a warm-up never stops the server; the page will say what is wrong
+            log.warning("could not prepare the %s page in advance", page.slug, exc_info=True)
+
+
+def _facts(state: ApiState, reader: Reader) -> DataFacts:
+    tz = state.settings.timezone
+    return cast(
+        DataFacts,
+        state.cached(("dashboard-facts", tz), reader, lambda: read_facts(reader.store, tz)),
+    )
+
+
 def serve_page(request: Request, slug: str, title: str, build: Builder) -> Response:
     """Parse the filters, build the page, and render it; every failure stays in the page."""
     state = api_state(request)
@@ -83,10 +123,7 @@ def serve_page(request: Request, slug: str, title: str, build: Builder) -> Respo
     facts: DataFacts | None = None
     try:
         with state.reading() as reader:
-            tz = state.settings.timezone
-            facts = state.cached(
-                ("dashboard-facts", tz), reader, lambda: read_facts(reader.store, tz)
-            )
+            facts = _facts(state, reader)
             filters = parse_filters(params, facts.last_day, facts.first_day)
             warnings = _filter_warnings(state, facts, filters)
             if filters.business_hours and state.settings.business_hours is None:
@@ -94,6 +131,8 @@ def serve_page(request: Request, slug: str, title: str, build: Builder) -> Respo
             ctx = PageContext(state, reader, filters, facts, request.url.path, extra)
             view = build(ctx)
             view.warnings = warnings + view.warnings
+            for index, section in enumerate(view.sections, start=1):
+                section.id = section.id or f"section-{index}"
     except SupportKpiError as exc:
         error, status = str(exc), exc.status
     except Exception as exc:  # never a blank page: say what failed, log the rest
@@ -101,20 +140,34 @@ def serve_page(request: Request, slug: str, title: str, build: Builder) -> Respo
         error, status = f"internal error ({type(exc).__name__}); see the server log", 500
     if download is not None and error is None:
         return _csv(view, download, slug, filters)
-    body = render(
-        "page.html",
-        request=request,
-        slug=slug,
-        view=view,
-        error=error,
-        filters=filters,
-        facts=facts,
-        raw=params,
-        extra=extra,
-        pages=PAGES,
-        business_hours_available=state.settings.business_hours is not None,
-    )
+    try:
+        body = render(
+            "page.html",
+            request=request,
+            slug=slug,
+            view=view,
+            error=error,
+            filters=filters,
+            facts=facts,
+            raw=params,
+            extra=extra,
+            pages=PAGES,
+            business_hours_available=state.settings.business_hours is not None,
+        )
+    except Exception as exc:  # a template bug still answers with a page that says so
+        log.exception("dashboard page %s could not be rendered", request.url.path)
+        body, status = fallback_page(title, f"internal error ({type(exc).__name__})"), 500
     return HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS)
+
+
+def fallback_page(title: str, message: str) -> str:
+    """A bare page for when the templates themselves fail."""
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}'
+        f'</title></head><body><h1>{escape(title)}</h1><p role="alert">This page could not '
+        f"be shown: {escape(message)}; see the server log.</p>"
+        '<p><a href="/">Back to the overview</a></p></body></html>'
+    )
 
 
 def _csv(view: PageView, table_id: str, slug: str, filters: DashboardFilters | None) -> Response:

@@ -110,6 +110,12 @@ def leaderboard(ctx: PageContext, frame: Frame, dim: str, reference: float | Non
     return table
 
 
+def _label(row: dict[str, Any], dim: str) -> str:
+    """A unique axis label: two agents may share a name, never an id."""
+    name = row.get("name")
+    return f"{name} ({row[dim]})" if name and name != row[dim] else str(row[dim])
+
+
 def _versus(row: dict[str, Any], reference: float | None) -> str:
     low, high = row.get(f"{RANKED_BY}:ci_low"), row.get(f"{RANKED_BY}:ci_high")
     if reference is None or low is None or high is None:
@@ -130,7 +136,7 @@ def _csat_chart(ctx: PageContext, table: Table, dim: str, reference: float | Non
         low, high = row.get(f"{RANKED_BY}:ci_low"), row.get(f"{RANKED_BY}:ci_high")
         data.append(
             {
-                "category": row.get("name") or row[dim],
+                "category": _label(row, dim),
                 "y": value,
                 "lo": low if low is not None else value,
                 "hi": high if high is not None else value,
@@ -156,7 +162,7 @@ def _per_hour_chart(ctx: PageContext, table: Table, dim: str) -> Chart | None:
     label = "tickets_solved_per_hour"
     data = [
         {
-            "category": row.get("name") or row[dim],
+            "category": _label(row, dim),
             "y": row[label],
             "shown": f"{row[label]:.2f} per hour",
             "drill": None,

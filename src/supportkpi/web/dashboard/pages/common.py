@@ -193,11 +193,11 @@ def breakdown(
         data = [
             {
                 "category": r[dim],
-                "y": r.get(sel.label) / divisor if r.get(sel.label) is not None else None,
-                "shown": format_value(r.get(sel.label), sel.metric.unit, sel.stat),
+                "y": None if v is None else v / divisor,
+                "shown": format_value(v, sel.metric.unit, sel.stat),
                 "drill": table.links.get((i, sel.label)),
             }
-            for i, r in enumerate(ordered)
+            for i, (r, v) in enumerate(zip(ordered, values, strict=True))
         ]
         description = (
             f"Bar chart of {title_of(sel)} by {label_of(dim)}, {ctx.filters.describe()}. "

@@ -34,7 +34,8 @@ def build(ctx: PageContext) -> PageView:
         return view
     series = ctx.kpi(TILES, grain=ctx.filters.grain)
     tiles = build_tiles(ctx, TILES, series=series)
-    view.sections.append(Section("Headline", id="headline", tiles=tiles))
+    notes = ctx.missing_notes({"agent_activity": "Occupancy and agent utilization"})
+    view.sections.append(Section("Headline", id="headline", tiles=tiles, notes=notes))
 
     trends = Section("Over time", id="trends")
     shown = (

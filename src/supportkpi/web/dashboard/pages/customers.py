@@ -32,9 +32,14 @@ def build(ctx: PageContext) -> PageView:
         view.sections.append(Section("Customers", empty=empty))
         return view
     series = ctx.kpi(TILES, grain=ctx.filters.grain)
-    view.sections.append(
-        Section("Headline", id="headline", tiles=build_tiles(ctx, TILES, series=series))
+    notes = ctx.missing_notes(
+        {
+            "orders": "Revenue, lifetime value, repurchase and conversion",
+            "costs": "Support costs from invoices (without them: logged-in hours × hourly cost)",
+        }
     )
+    tiles = build_tiles(ctx, TILES, series=series)
+    view.sections.append(Section("Headline", id="headline", tiles=tiles, notes=notes))
     trends = Section("Retention and value over time", id="trends")
     table = period_table(
         ctx,

@@ -71,7 +71,7 @@ def _tables(ctx: PageContext) -> Section:
         ",.0f",
         description,
         horizontal=True,
-        sort=[r["table"] for r in rows],
+        sort=[str(r["table"]) for r in rows],
         height=20 * len(rows),
     )
     section.charts = [Chart("tables-chart", "Rows loaded", spec, description, "tables")]

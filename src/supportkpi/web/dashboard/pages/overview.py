@@ -57,7 +57,10 @@ def _targets(ctx: PageContext) -> Section:
             '(e.g. csat = ">= 0.85") and start the server with --config FILE.'
         )
         return section
-    frame = ctx.kpi([t.selector for t in targets])
+    # Most targets are headline KPIs, already computed (and cached) for the tiles.
+    headline = ctx.kpi(HEADLINE)
+    others = [t.selector for t in targets if parse_selector(t.selector).label not in HEADLINE]
+    extra = ctx.kpi(others) if others else None
     columns = [
         Column("kpi", "KPI"),
         Column("target", "target"),
@@ -69,6 +72,7 @@ def _targets(ctx: PageContext) -> Section:
     rows = []
     for target in targets:
         sel = parse_selector(target.selector)
+        frame = headline if sel.label in HEADLINE or extra is None else extra
         reason = frame.unavailable.get(sel.label)
         row = frame.total(sel.label) or {}
         value = number(row.get("value"))

@@ -23,6 +23,10 @@ TARGET_ORDER = ("first_response", "next_response", "resolution")
 
 def build(ctx: PageContext) -> PageView:
     view = PageView("sla", "SLA")
+    empty = ctx.empty_state("tickets")
+    if empty:
+        view.sections.append(Section("SLA", empty=empty))
+        return view
     if not ctx.settings.sla:
         section = Section("SLA policies", id="policies")
         section.notes.append(
@@ -30,10 +34,6 @@ def build(ctx: PageContext) -> PageView:
             "examples/config/supportkpi.toml) and start the server with --config FILE."
         )
         view.sections.append(section)
-        return view
-    empty = ctx.empty_state("tickets")
-    if empty:
-        view.sections.append(Section("SLA", empty=empty))
         return view
     tiles = build_tiles(ctx, ["sla_compliance"])
     by_target = ctx.kpi(["sla_compliance"], by=["sla_target"])
@@ -57,6 +57,7 @@ def build(ctx: PageContext) -> PageView:
     trend = Section("Over time", id="trend")
     chart = _trend_by_target(ctx, over_time)
     trend.charts = [chart] if chart else []
+    trend.tables = [_trend_table(ctx, over_time)]
     view.sections.append(trend)
     view.sections.append(_at_risk(ctx))
     return view
@@ -176,7 +177,38 @@ def _trend_by_target(ctx: PageContext, frame: Frame) -> Chart | None:
         f"{ctx.filters.describe()}."
     )
     spec = charts.trend(data, ctx.filters.grain, "", ".0%", description)
-    return Chart("sla-trend", "Compliance by target type", spec, description)
+    return Chart("sla-trend-chart", "Compliance by target type", spec, description, "sla-trend")
+
+
+def _trend_table(ctx: PageContext, frame: Frame) -> Table:
+    """Periods down, one compliance and one n column per target type."""
+    targets = [t for t in TARGET_ORDER if len(frame.rows) and (frame.rows["sla_target"] == t).any()]
+    columns = [Column("period", "period", "date")]
+    for t in targets:
+        columns.append(Column(t, t.replace("_", " "), "ratio", numeric=True))
+        columns.append(Column(f"{t}:n", "n", "int", numeric=True))
+    rows: dict[str, dict[str, object]] = {}
+    for r in frame.rows.to_dict("records") if len(frame.rows) else []:
+        row = rows.setdefault(str(r["period"]), {"period": str(r["period"])})
+        row[str(r["sla_target"])] = number(r["value"])
+        row[f"{r['sla_target']}:n"] = int(r["n"] or 0)
+    ordered = [rows[p] for p in sorted(rows)]
+    table = Table(
+        "sla-trend",
+        f"Compliance per {ctx.filters.grain}",
+        columns,
+        ordered,
+        csv_url=csv_url(ctx, "sla-trend"),
+    )
+    for i, row in enumerate(ordered):
+        for t in targets:
+            if row.get(f"{t}:n"):
+                url = ctx.drill_url(
+                    "sla_compliance", period=str(row["period"]), where={"sla_target": t}
+                )
+                if url:
+                    table.links[(i, t)] = url
+    return table
 
 
 def _at_risk(ctx: PageContext) -> Section:

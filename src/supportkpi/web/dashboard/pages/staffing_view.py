@@ -52,9 +52,9 @@ def plan(ctx: PageContext) -> Section:
         id="staffing-plan",
         intro=(
             f"Erlang C agents on the phones (before shrinkage) per weekday × "
-            f"{PLAN_INTERVAL_MIN} min for the week after the last full week before the range end, from the mean of the "
-            f"{PLAN_WEEKS} weeks before it; target {PLAN_TARGET_SL:.0%} answered within "
-            f"{ctx.reader.con.default_options.service_level_s:g} s. All queues together."
+            f"{PLAN_INTERVAL_MIN} min for the week after the last full week before the range "
+            f"end, from the mean of the {PLAN_WEEKS} weeks before it; target "
+            f"{PLAN_TARGET_SL:.0%} answered within {_threshold(ctx):g} s. All queues together."
         ),
     )
     _, hi = range_bounds(ctx.filters.start, ctx.filters.end, ctx.reader.con.default_tz)
@@ -108,6 +108,11 @@ def plan(ctx: PageContext) -> Section:
     return section
 
 
+def _threshold(ctx: PageContext) -> float:
+    """The service-level threshold of the config (``[options] service_level_s``)."""
+    return float(ctx.reader.con.default_options.service_level_s)
+
+
 def _plan(ctx: PageContext, hi: int | None) -> pd.DataFrame:
     sql = "SELECT offered_at, talk_s, hold_s, acw_s FROM calls WHERE offered_at IS NOT NULL"
     params: list[Any] = []
@@ -123,7 +128,7 @@ def _plan(ctx: PageContext, hi: int | None) -> pd.DataFrame:
         tz=ctx.reader.con.default_tz,
         interval_min=PLAN_INTERVAL_MIN,
         target_sl=PLAN_TARGET_SL,
-        target_s=ctx.reader.con.default_options.service_level_s,
+        target_s=_threshold(ctx),
     )
 
 
@@ -131,7 +136,7 @@ def calculator(ctx: PageContext, observed_aht: float | None) -> Section:
     """The Erlang form; its answer when the form was sent (``erlang=1``)."""
     defaults = {
         "aht_s": f"{round(observed_aht)}" if observed_aht else "300",
-        "target_s": f"{ctx.reader.con.default_options.service_level_s:g}",
+        "target_s": f"{_threshold(ctx):g}",
     }
     values = {
         name: ctx.extra_params.get(name, defaults.get(name, default))
@@ -151,11 +156,19 @@ def calculator(ctx: PageContext, observed_aht: float | None) -> Section:
         arguments = {
             name: _number(values[name], label, scale) for name, label, _, _, scale in FIELDS
         }
-        for required in ("calls", "interval_min", "aht_s", "target_sl", "target_s"):
-            if arguments[required] is None:
-                raise InputError(f"fill in {dict((f[0], f[1]) for f in FIELDS)[required]!r}")
-        arguments["shrinkage"] = arguments["shrinkage"] or 0.0
-        summary = staffing_summary(**arguments)
+        labels = {name: label for name, label, _, _, _ in FIELDS}
+        needed = {}
+        for name in ("calls", "interval_min", "aht_s", "target_sl", "target_s"):
+            value = arguments[name]
+            if value is None:
+                raise InputError(f"fill in {labels[name]!r}")
+            needed[name] = value
+        summary = staffing_summary(
+            **needed,
+            max_occupancy=arguments["max_occupancy"],
+            shrinkage=arguments["shrinkage"] or 0.0,
+            patience_s=arguments["patience_s"],
+        )
     except SupportKpiError as exc:
         section.data["error"] = str(exc)
         return section
