@@ -95,12 +95,12 @@ def costs_data() -> Tables:
 DATASETS = {"costs": costs_data}
 
 CASES = [
-    # Seed 003: 10,000 / 200 tickets solved = 50. n = 31 daily cost rows.
-    Golden("cpr-seed", "costs", "cost_per_resolution", MARCH, [row(50.0, 200)], spark=True),  # n: the 200 solved tickets
+    # Seed 003: 10,000 / 200 tickets solved = 50. n counts the denominator: 200 tickets.
+    Golden("cpr-seed", "costs", "cost_per_resolution", MARCH, [row(50.0, 200)], spark=True),
     # 10,000 / (200 tickets + 50 answered inbound calls) = 40.
     Golden("cpc-march", "costs", "cost_per_conversation", MARCH, [row(40.0, 250)]),
-    # Seed 003's ratio: 10,000 / 100,000 = 10%.
-    Golden("cost-to-revenue-seed", "costs", "support_cost_to_revenue", MARCH, [row(0.1, 10)],  # n: 10 orders
+    # Seed 003's ratio: 10,000 / 100,000 = 10%; n = the 10 orders.
+    Golden("cost-to-revenue-seed", "costs", "support_cost_to_revenue", MARCH, [row(0.1, 10)],
            spark=True),
     # April: the tooling row straddles April/May: 5 of its 10 days (Apr 26-30) x 100 = 500;
     # labor on Apr 10 (no row covers it) 240; Apr 28's labor is covered. 740 / 4 = 185.

@@ -52,7 +52,7 @@ def serve(
             )
     app = create_app(db, host=host, config=config, max_upload_mb=max_upload_mb)
     shown = f"[{host}]" if ":" in host else host
-    typer.echo(f"supportkpi API on http://{shown}:{port}/api/health (docs at /docs)", err=True)
+    typer.echo(f"supportkpi dashboard on http://{shown}:{port}/ (API docs at /docs)", err=True)
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 

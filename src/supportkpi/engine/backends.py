@@ -103,6 +103,8 @@ class DuckDBBackend(Backend):
                 f"source {source} does not exist "
                 "(expected a .duckdb file or a folder of <table>.parquet files)"
             )
+        # Progress bars would go to a server's log or into piped JSON output.
+        con.raw_sql("SET enable_progress_bar = false")
         # Bounded memory on request: DuckDB then spills to disk instead of growing.
         limit = os.environ.get("SUPPORTKPI_DUCKDB_MEMORY", "")
         if limit:

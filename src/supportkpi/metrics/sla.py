@@ -46,7 +46,15 @@ def _policy_of(f: ir.Table, policies: tuple[SlaPolicy, ...]) -> ir.StringValue:
 
 
 def _clocks(ctx: MetricContext) -> ir.Table:
-    """One row per (ticket, target type): ``start``, ``fulfilled`` (or null), dims."""
+    """One row per (ticket, target type): ``start``, ``fulfilled`` (or null), dims.
+
+    Computed once per source and policy set: only "now" and business time change per query.
+    """
+    key = "sla_clocks:" + repr(ctx.sla_policies)
+    return ctx.cached(key, lambda: _build_clocks(ctx), materialize=True)
+
+
+def _build_clocks(ctx: MetricContext) -> ir.Table:
     f = facts(ctx)
     f = f.mutate(sla_policy=_policy_of(f, ctx.sla_policies))
     f = f.filter(f.sla_policy.notnull())

@@ -297,8 +297,12 @@ def create_app(
     config: str | Path | None = None,
     max_upload_mb: float = 50,
 ) -> FastAPI:
-    """The HTTP API over the store at ``db_path``; tokens are required unless ``host`` is local."""
+    """The HTTP API and the dashboard over the store at ``db_path``.
+
+    Tokens are required unless ``host`` is a loopback address.
+    """
     from supportkpi.web import routes_data, routes_kpi, routes_meta, routes_ops
+    from supportkpi.web.dashboard import mount_dashboard
 
     if not Path(db_path).is_file():
         raise InputError(
@@ -328,4 +332,5 @@ def create_app(
     app.add_middleware(UploadLimit, max_mb=max_upload_mb)
     for module in (routes_meta, routes_kpi, routes_data, routes_ops):
         app.include_router(module.router)
+    mount_dashboard(app)
     return app
