@@ -41,11 +41,19 @@ async def _warm_up(app: FastAPI) -> AsyncIterator[None]:
     background, so the first visitors do not wait for them."""
     assets.warm_bundle()
     state = getattr(app.state, "api", None)
+    stop = threading.Event()
+    worker = None
     if state is not None:
-        threading.Thread(
-            target=warm_pages, args=(state,), name="warm-dashboard", daemon=True
-        ).start()
+        worker = threading.Thread(
+            target=warm_pages, args=(state, stop), name="warm-dashboard", daemon=True
+        )
+        worker.start()
     yield
+    # Stop between pages and wait: a thread still inside DuckDB when the interpreter exits
+    # aborts the process.
+    stop.set()
+    if worker is not None:
+        worker.join(timeout=120)
 
 
 router = APIRouter(include_in_schema=False, lifespan=_warm_up)
@@ -88,10 +96,12 @@ def tickets_page(request: Request) -> Response:
     )
 
 
-def warm_pages(state: ApiState) -> None:
+def warm_pages(state: ApiState, stop: threading.Event | None = None) -> None:
     """Compute every page's default view once, overview first (the answers land in the app's
     cache, so the first visitor of each page does not wait for them)."""
     for page in PAGES:
+        if stop is not None and stop.is_set():
+            return
         try:
             with state.reading() as reader:
                 facts = _facts(state, reader)
