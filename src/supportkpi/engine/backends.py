@@ -7,6 +7,7 @@ which engine runs it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -66,6 +67,14 @@ class Backend:
         return self._materialized[key]
 
     def close(self) -> None:
+        # Drop materialised tables while the connection is open; ibis would otherwise try
+        # from a finalizer after it closed.
+        for table in self._materialized.values():
+            release = getattr(table, "release", None)
+            if release is not None:
+                # Already gone with a closed session: nothing to free.
+                with contextlib.suppress(Exception):
+                    release()
         self._tables.clear()
         self._materialized.clear()
 
