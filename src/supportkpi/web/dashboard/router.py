@@ -107,6 +107,8 @@ def warm_pages(state: ApiState, stop: threading.Event | None = None) -> None:
                 facts = _facts(state, reader)
                 filters = parse_filters({}, facts.last_day, facts.first_day)
                 page.build(PageContext(state, reader, filters, facts, page.path))
+        except SupportKpiError as exc:  # e.g. no SLA policies: the page says so to its visitor
+            log.info("the %s page was not prepared in advance: %s", page.slug, exc)
         except Exception:  # a warm-up never stops the server; the page will say what is wrong
             log.warning("could not prepare the %s page in advance", page.slug, exc_info=True)
 
