@@ -14,13 +14,11 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pytest
-from kpi_support import assert_same_rows, make_source
+from kpi_support import Connections, assert_same_rows
 from scipy.stats import t as student_t
 from ticket_reference import (
     Query,
@@ -32,8 +30,6 @@ from ticket_reference import (
     ticket_facts,
     wilson,
 )
-
-import supportkpi
 
 Z95 = 1.959963984540054
 DAY = pd.Timedelta(days=1)
@@ -542,40 +538,6 @@ def rate(k: int, n: int, **keys: Any) -> dict[str, Any]:
     """A ratio row with its Wilson interval (from the textbook formula, z = 1.959964)."""
     low, high = wilson(k, n)
     return {"value": k / n, "n": n, "ci_low": low, "ci_high": high, **keys}
-
-
-def golden_params(cases: list[Golden]) -> list[Any]:
-    out = []
-    for case in cases:
-        out.append(pytest.param(case, "duckdb", id=f"{case.id}-duckdb"))
-        if case.spark:
-            out.append(
-                pytest.param(case, "pyspark", id=f"{case.id}-pyspark", marks=pytest.mark.spark)
-            )
-    return out
-
-
-class Connections:
-    """One store and one connection per (data set, engine), opened on first use."""
-
-    def __init__(self, root: Path, datasets: dict[str, Callable[[], dict[str, pd.DataFrame]]]):
-        self.root = root
-        self.datasets = datasets
-        self.open: dict[tuple[str, str], Any] = {}
-
-    def get(self, data: str, engine: str) -> Any:
-        if (data, engine) not in self.open:
-            if engine == "pyspark":
-                for key in [k for k in self.open if k[1] == "pyspark"]:
-                    self.open.pop(key).close()
-            folder = self.root / f"{data}-{engine}"
-            source = make_source(folder, self.datasets[data](), engine)
-            self.open[data, engine] = supportkpi.connect(source, engine=engine)
-        return self.open[data, engine]
-
-    def close(self) -> None:
-        for con in self.open.values():
-            con.close()
 
 
 def check_golden(result: pd.DataFrame, case: Golden, label: str) -> None:

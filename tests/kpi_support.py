@@ -9,7 +9,7 @@ of Parquet files first, exactly as a user would do with ``supportkpi export``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -222,3 +222,41 @@ def result_keys(query: dict[str, Any], metric: str) -> list[str]:
     if metric == "backlog_age":
         keys.append("age_band")
     return keys
+
+
+# -- golden-case harness -------------------------------------------------------------------------
+def golden_params(cases: Sequence[Any]) -> list[Any]:
+    """``(case, engine)`` parameters: every case on DuckDB, cases with ``spark`` on PySpark too."""
+    out = []
+    for case in cases:
+        out.append(pytest.param(case, "duckdb", id=f"{case.id}-duckdb"))
+        if case.spark:
+            out.append(
+                pytest.param(case, "pyspark", id=f"{case.id}-pyspark", marks=pytest.mark.spark)
+            )
+    return out
+
+
+class Connections:
+    """One store and one connection per (data set, engine), opened on first use."""
+
+    def __init__(self, root: Path, datasets: dict[str, Callable[[], dict[str, pd.DataFrame]]]):
+        self.root = root
+        self.datasets = datasets
+        self.open: dict[tuple[str, str], Any] = {}
+
+    def get(self, data: str, engine: str) -> Any:
+        import supportkpi
+
+        if (data, engine) not in self.open:
+            if engine == "pyspark":  # one Spark connection at a time keeps the session small
+                for key in [k for k in self.open if k[1] == "pyspark"]:
+                    self.open.pop(key).close()
+            folder = self.root / f"{data}-{engine}"
+            source = make_source(folder, self.datasets[data](), engine)
+            self.open[data, engine] = supportkpi.connect(source, engine=engine)
+        return self.open[data, engine]
+
+    def close(self) -> None:
+        for con in self.open.values():
+            con.close()

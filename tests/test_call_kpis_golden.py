@@ -11,15 +11,19 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 from call_reference import reference_kpi
-from kpi_support import assert_same_rows, frame_with_times, make_source, result_keys
+from kpi_support import (
+    Connections,
+    assert_same_rows,
+    frame_with_times,
+    golden_params,
+    result_keys,
+)
 
-import supportkpi
 from supportkpi.errors import InputError
 
 Tables = dict[str, pd.DataFrame]
@@ -346,38 +350,9 @@ CASES = CALL_CASES + AHT_CASES + FCR_CASES + AGENT_CASES
 
 
 # -- running -----------------------------------------------------------------------------------
-def _params() -> Iterator[Any]:
-    for case in CASES:
-        yield pytest.param(case, "duckdb", id=f"{case.id}-duckdb")
-        if case.spark:
-            yield pytest.param(case, "pyspark", id=f"{case.id}-pyspark", marks=pytest.mark.spark)
-
-
-class Connections:
-    """One store and one connection per (data set, engine), opened on first use."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.open: dict[tuple[str, str], Any] = {}
-
-    def get(self, data: str, engine: str) -> Any:
-        if (data, engine) not in self.open:
-            if engine == "pyspark":  # one Spark connection at a time
-                for key in [k for k in self.open if k[1] == "pyspark"]:
-                    self.open.pop(key).close()
-            folder = self.root / f"{data}-{engine}"
-            source = make_source(folder, DATASETS[data](), engine)
-            self.open[data, engine] = supportkpi.connect(source, engine=engine)
-        return self.open[data, engine]
-
-    def close(self) -> None:
-        for con in self.open.values():
-            con.close()
-
-
 @pytest.fixture(scope="module")
 def connections(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Connections]:
-    pool = Connections(tmp_path_factory.mktemp("call-golden"))
+    pool = Connections(tmp_path_factory.mktemp("call-golden"), DATASETS)
     yield pool
     pool.close()
 
@@ -396,7 +371,7 @@ def _query(case: Golden) -> dict[str, Any]:
     return {**case.query, "options": case.options} if case.options else dict(case.query)
 
 
-@pytest.mark.parametrize(("case", "engine"), list(_params()))
+@pytest.mark.parametrize(("case", "engine"), golden_params(CASES))
 def test_library_matches_hand_computed_answer(
     case: Golden, engine: str, connections: Connections
 ) -> None:

@@ -12,8 +12,13 @@ from collections.abc import Iterator
 
 import pandas as pd
 import pytest
-from business_reference import Connections, Golden, golden_params, row, run_golden, run_reference
-from kpi_support import frame_with_times, ticket, tickets_frame
+from business_reference import (
+    Golden,
+    row,
+    run_golden,
+    run_reference,
+)
+from kpi_support import Connections, frame_with_times, golden_params, ticket, tickets_frame
 
 Tables = dict[str, pd.DataFrame]
 MARCH = {"start": "2024-03-01", "end": "2024-04-01"}

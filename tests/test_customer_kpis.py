@@ -13,15 +13,13 @@ from typing import Any
 import pandas as pd
 import pytest
 from business_reference import (
-    Connections,
     Golden,
-    golden_params,
     rate,
     row,
     run_golden,
     run_reference,
 )
-from kpi_support import ticket, tickets_frame
+from kpi_support import Connections, golden_params, ticket, tickets_frame
 
 Tables = dict[str, pd.DataFrame]
 FEB = {"start": "2024-02-01", "end": "2024-03-01"}

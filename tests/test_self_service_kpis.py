@@ -15,17 +15,17 @@ from typing import Any
 import pandas as pd
 import pytest
 from business_reference import (
-    Connections,
     Golden,
-    golden_params,
     rate,
     row,
     run_golden,
     run_reference,
 )
 from kpi_support import (
+    Connections,
     events_frame,
     frame_with_times,
+    golden_params,
     make_source,
     msg,
     note,

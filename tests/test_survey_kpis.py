@@ -17,15 +17,13 @@ from typing import Any
 import pandas as pd
 import pytest
 from business_reference import (
-    Connections,
     Golden,
-    golden_params,
     rate,
     row,
     run_golden,
     run_reference,
 )
-from kpi_support import frame_with_times, ticket, tickets_frame
+from kpi_support import Connections, frame_with_times, golden_params, ticket, tickets_frame
 from scipy.stats import t as student_t
 
 Tables = dict[str, pd.DataFrame]

@@ -17,10 +17,12 @@ from typing import Any
 import pandas as pd
 import pytest
 from kpi_support import (
+    Connections,
     assert_same_rows,
     escalation,
     events_frame,
     frame_with_times,
+    golden_params,
     is_missing,
     make_source,
     msg,
@@ -572,42 +574,9 @@ CASES = SPEED_CASES + OUTCOME_CASES + DST_CASES + BAND_CASES
 
 
 # -- running -----------------------------------------------------------------------------------
-def _params() -> Iterator[Any]:
-    for case in CASES:
-        yield pytest.param(case, "duckdb", id=f"{case.id}-duckdb")
-        if case.spark:
-            yield pytest.param(case, "pyspark", id=f"{case.id}-pyspark", marks=pytest.mark.spark)
-
-
-class Connections:
-    """One store and one connection per (data set, engine), opened on first use."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.open: dict[tuple[str, str], Any] = {}
-
-    def get(self, data: str, engine: str) -> Any:
-        if (data, engine) not in self.open:
-            if engine == "pyspark":
-                # One Spark connection at a time: see test_two_pyspark_connections_stay_apart.
-                for key in [k for k in self.open if k[1] == "pyspark"]:
-                    self.open.pop(key).close()
-            folder = self.root / f"{data}-{engine}"
-            if not folder.exists():
-                folder.mkdir()
-                make_source(folder, DATASETS[data](), engine)
-            source = folder / ("parquet" if engine == "pyspark" else "kpi.duckdb")
-            self.open[data, engine] = supportkpi.connect(str(source), engine=engine)
-        return self.open[data, engine]
-
-    def close(self) -> None:
-        for con in self.open.values():
-            con.close()
-
-
 @pytest.fixture(scope="module")
 def connections(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Connections]:
-    pool = Connections(tmp_path_factory.mktemp("golden"))
+    pool = Connections(tmp_path_factory.mktemp("golden"), DATASETS)
     yield pool
     pool.close()
 
@@ -624,7 +593,7 @@ def _check(result: pd.DataFrame, case: Golden, label: str) -> None:
     )
 
 
-@pytest.mark.parametrize(("case", "engine"), list(_params()))
+@pytest.mark.parametrize(("case", "engine"), golden_params(CASES))
 def test_library_matches_hand_computed_answer(
     case: Golden, engine: str, connections: Connections
 ) -> None:
