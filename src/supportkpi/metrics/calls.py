@@ -23,7 +23,7 @@ import ibis
 import ibis.expr.types as ir
 
 from supportkpi.metrics.context import MetricContext
-from supportkpi.metrics.registry import Aggregation, Kind, Metric, Unit, register
+from supportkpi.metrics.registry import Aggregation, Kind, Metric, Unit, register, register_rate
 
 DIMS = ("queue", "agent", "team")
 #: Row columns: the call (for drill-down) and its dimensions.
@@ -186,21 +186,8 @@ def _register_rate(
     seeds: tuple[str, ...] = (),
     options: tuple[str, ...] = _RATE_OPTIONS,
 ) -> None:
-    register(
-        Metric(
-            id=id_,
-            title=title,
-            unit=Unit.RATIO,
-            kind=Kind.RATIO,
-            aggregation=Aggregation.RATIO,
-            definition=definition,
-            build=build,
-            good=good,
-            seeds=seeds,
-            family=FAMILY,
-            dimensions=DIMS,
-            options=options,
-        )
+    register_rate(
+        id_, title, build, definition, good, seeds, family=FAMILY, dimensions=DIMS, options=options
     )
 
 

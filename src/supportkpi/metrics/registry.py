@@ -130,6 +130,37 @@ def register(metric: Metric) -> Metric:
     return metric
 
 
+def register_rate(
+    id_: str,
+    title: str,
+    build: Callable[[MetricContext], Any],
+    definition: str,
+    good: str | None,
+    seeds: tuple[str, ...] = (),
+    *,
+    family: str,
+    dimensions: tuple[str, ...] = TICKET_DIMENSIONS,
+    options: tuple[str, ...] = (),
+) -> Metric:
+    """Register a proportion: rows ``num``/``den``, a Wilson interval, unit ratio."""
+    return register(
+        Metric(
+            id=id_,
+            title=title,
+            unit=Unit.RATIO,
+            kind=Kind.RATIO,
+            aggregation=Aggregation.RATIO,
+            definition=definition,
+            build=build,
+            good=good,
+            seeds=seeds,
+            family=family,
+            dimensions=dimensions,
+            options=options,
+        )
+    )
+
+
 def get_metric(metric_id: str) -> Metric:
     _load_families()
     try:

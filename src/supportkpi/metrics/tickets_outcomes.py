@@ -9,7 +9,7 @@ import ibis.expr.types as ir
 
 from supportkpi.metrics.agent_time import logged_in_hours, with_team
 from supportkpi.metrics.context import MetricContext
-from supportkpi.metrics.registry import Aggregation, Kind, Metric, Unit, register
+from supportkpi.metrics.registry import Aggregation, Kind, Metric, Unit, register, register_rate
 from supportkpi.metrics.ticket_facts import backlog_deltas, events, facts, open_intervals
 
 DIMS = ("channel", "team", "agent", "priority", "segment")
@@ -159,21 +159,7 @@ def _register_rate(
     seeds: tuple[str, ...],
     options: tuple[str, ...] = (),
 ) -> None:
-    register(
-        Metric(
-            id=id_,
-            title=title,
-            unit=Unit.RATIO,
-            kind=Kind.RATIO,
-            aggregation=Aggregation.RATIO,
-            definition=definition,
-            build=build,
-            good=good,
-            seeds=seeds,
-            family=_OUTCOMES,
-            options=options,
-        )
-    )
+    register_rate(id_, title, build, definition, good, seeds, family=_OUTCOMES, options=options)
 
 
 register(
