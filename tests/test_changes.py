@@ -30,8 +30,7 @@ def _responses(kind: str, month: int, scores: list[int]) -> list[dict[str, Any]]
     ]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def _tables() -> dict[str, pd.DataFrame]:
     rows = _responses("csat", 1, [5] * 30 + [2] * 10)  # 30 of 40 satisfied
     rows += _responses("csat", 2, [4] * 28 + [1] * 12)  # 28 of 40
     rows += _responses("nps", 1, [10] * 70 + [8] * 20 + [3] * 10)  # 70/20/10: NPS 60
@@ -39,8 +38,12 @@ def con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     rows += _responses("ces", 1, CES_JAN) + _responses("ces", 2, CES_FEB)
     tickets = [ticket(f"T{i}", f"2024-01-0{i + 1} 09:00") for i in range(3)]
     tickets += [ticket(f"U{i}", f"2024-02-0{i + 1} 09:00") for i in range(5)]
-    tables = {"surveys": pd.DataFrame(rows), "tickets": tickets_frame(tickets)}
-    source = make_source(tmp_path_factory.mktemp("changes"), tables, "duckdb")
+    return {"surveys": pd.DataFrame(rows), "tickets": tickets_frame(tickets)}
+
+
+@pytest.fixture(scope="module")
+def con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    source = make_source(tmp_path_factory.mktemp("changes"), _tables(), "duckdb")
     with supportkpi.connect(source) as connection:
         yield connection
 
@@ -117,3 +120,19 @@ def test_values_match_the_kpi_query(con: Any) -> None:
 def test_whole_periods_only(con: Any) -> None:
     with pytest.raises(InputError, match="grain"):
         compare_periods(con, ["csat"], current=FEB, previous=JAN, grain="month")
+
+
+@pytest.mark.spark
+def test_changes_are_the_same_on_pyspark(
+    con: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    folder = make_source(tmp_path_factory.mktemp("changes-spark"), _tables(), "pyspark")
+    metrics = ["csat", "nps", "ces"]
+    expected = compare_periods(con, metrics, current=FEB, previous=JAN)
+    with supportkpi.connect(folder, engine="pyspark") as spark_con:
+        got = compare_periods(spark_con, metrics, current=FEB, previous=JAN)
+    for mine, theirs in zip(got, expected, strict=True):
+        assert (mine.previous, mine.current, mine.n_previous, mine.n_current) == pytest.approx(
+            (theirs.previous, theirs.current, theirs.n_previous, theirs.n_current)
+        )
+        assert mine.sentence == theirs.sentence

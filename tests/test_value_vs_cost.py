@@ -127,3 +127,10 @@ def test_cli_prints_the_view(source: str, fmt: str, tmp_path: Path) -> None:
 def test_cli_rejects_an_unknown_format(source: str) -> None:
     result = CliRunner().invoke(app, ["customers", "--db", source, "--format", "xml"])
     assert result.exit_code != 0
+
+
+@pytest.mark.spark
+def test_the_view_is_the_same_on_pyspark(tmp_path_factory: pytest.TempPathFactory) -> None:
+    folder = make_source(tmp_path_factory.mktemp("vvc-spark"), _tables(), "pyspark")
+    with supportkpi.connect(folder, engine="pyspark") as spark_con:
+        assert _records(value_vs_cost(spark_con, **MARCH)) == EXPECTED
