@@ -12,16 +12,13 @@ PySpark.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 from call_reference import inbound_calls, reference_kpi
-from kpi_support import assert_same_rows, make_source, result_keys
-
-import supportkpi
+from kpi_support import EnginePool, assert_same_rows, reference_params, result_keys
 
 SEED = 20240331
 N_CALLS = 600
@@ -173,23 +170,6 @@ def applies(selector: str, shape: dict[str, Any]) -> bool:
     return True
 
 
-def _options_key(options: dict[str, Any]) -> str:
-    return ",".join(f"{k}={v}" for k, v in sorted(options.items()))
-
-
-def _cases() -> Iterator[Any]:
-    for selector, options in SPECS:
-        for shape_id, shape in SHAPES.items():
-            if not applies(selector, shape):
-                continue
-            key = _options_key(options)
-            name = f"{selector}[{key}]-{shape_id}" if key else f"{selector}-{shape_id}"
-            yield pytest.param(selector, options, shape_id, "duckdb", id=f"{name}-duckdb")
-            if (selector, key, shape_id) in SPARK:
-                yield pytest.param(selector, options, shape_id, "pyspark", id=f"{name}-pyspark",
-                                   marks=pytest.mark.spark)  # fmt: skip
-
-
 # -- fixtures and tests ------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def tables() -> dict[str, pd.DataFrame]:
@@ -199,33 +179,28 @@ def tables() -> dict[str, pd.DataFrame]:
 @pytest.fixture(scope="module")
 def connections(
     tables: dict[str, pd.DataFrame], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[dict[str, Any]]:
-    opened: dict[str, Any] = {}
-
-    def get(engine: str) -> Any:
-        if engine not in opened:
-            folder: Path = tmp_path_factory.mktemp(f"call-reference-{engine}")
-            opened[engine] = supportkpi.connect(make_source(folder, tables, engine), engine=engine)
-        return opened[engine]
-
-    yield {"get": get}
-    for con in opened.values():
-        con.close()
+) -> Iterator[EnginePool]:
+    pool = EnginePool(tables, lambda engine: tmp_path_factory.mktemp(f"call-reference-{engine}"))
+    yield pool
+    pool.close()
 
 
-@pytest.mark.parametrize(("selector", "options", "shape_id", "engine"), list(_cases()))
+@pytest.mark.parametrize(
+    ("selector", "options", "shape_id", "engine"),
+    list(reference_params(SPECS, SHAPES, applies, SPARK)),
+)
 def test_library_equals_reference(
     selector: str,
     options: dict[str, Any],
     shape_id: str,
     engine: str,
     tables: dict[str, pd.DataFrame],
-    connections: dict[str, Any],
+    connections: EnginePool,
 ) -> None:
     shape = SHAPES[shape_id]
     query = {**shape, "options": options} if options else dict(shape)
     expected = reference_kpi(tables, selector, **query)
-    actual = connections["get"](engine).kpi([selector], **query)
+    actual = connections.get(engine).kpi([selector], **query)
     assert_same_rows(
         actual,
         expected,
