@@ -131,6 +131,8 @@ def _statuses(w: TicketWriter, agent: str, pattern: str) -> None:
 def generate(seed: int = SEED) -> dict[str, pd.DataFrame]:
     """The random-but-seeded canonical tables."""
     rng = np.random.default_rng(seed)
+    # Close columns come from their own stream, so the other draws stay as they were.
+    close_rng = np.random.default_rng(seed + 1)
     tickets, events = [], []
     for i in range(N_TICKETS):
         tid = f"t{i:04d}"
@@ -157,6 +159,13 @@ def generate(seed: int = SEED) -> dict[str, pd.DataFrame]:
             )
             row["reopens"] = pick(rng, [None, 0, 0, 1, 2])
             row["escalated"] = pick(rng, [None, True, False, False])
+            # Exports with only a close time, or only a closed status (issue 11, defect 5).
+            row["status"] = pick(close_rng, [None, "open", "pending", "solved", "closed"])
+            row["closed_at"] = (
+                created + int(close_rng.integers(0, 300)) * hours
+                if close_rng.random() < 0.4
+                else None
+            )
         tickets.append(row)
         if kind < 0.08:
             continue
@@ -171,7 +180,7 @@ def generate(seed: int = SEED) -> dict[str, pd.DataFrame]:
     event_frame["public"] = event_frame["public"].astype("boolean")
     event_frame["level"] = event_frame["level"].astype("Int64")
     ticket_frame = pd.DataFrame(tickets)
-    for col in ("first_response_at", "solved_at"):
+    for col in ("first_response_at", "solved_at", "closed_at"):
         ticket_frame[col] = pd.to_datetime(ticket_frame[col], utc=True)
     ticket_frame["reopens"] = ticket_frame["reopens"].astype("Int64")
     ticket_frame["escalated"] = ticket_frame["escalated"].astype("boolean")

@@ -61,6 +61,7 @@ class Facts:
     status_events: list[tuple[pd.Timestamp, str]] = field(default_factory=list)
     runs: list[tuple[pd.Timestamp, pd.Timestamp]] = field(default_factory=list)
     fallback_solved_at: pd.Timestamp | None = None
+    closed_untimed: bool = False
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -103,8 +104,12 @@ def ticket_facts(tables: dict[str, pd.DataFrame]) -> list[Facts]:
             _facts_from_events(facts, evs, row)
         else:
             facts.first_response_at = row.get("first_response_at")
-            facts.first_solved_at = facts.last_solved_at = row.get("solved_at")
-            facts.fallback_solved_at = row.get("solved_at")
+            # Closing is the solve when the export has only a close time.
+            solved = row.get("solved_at")
+            solved = row.get("closed_at") if solved is None else solved
+            facts.first_solved_at = facts.last_solved_at = solved
+            facts.fallback_solved_at = solved
+            facts.closed_untimed = solved is None and row.get("status") in SOLVED
             facts.reopens = int(row.get("reopens") or 0)
             facts.escalated = bool(row.get("escalated") or False)
             facts.solver = row.get("assignee_id")
@@ -170,6 +175,8 @@ def open_at(facts: Facts, when: pd.Timestamp) -> bool:
     if not facts.created_at < when:
         return False
     if not facts.has_events:
+        if facts.closed_untimed:  # solved or closed at an unknown time: never in the backlog
+            return False
         solved = facts.fallback_solved_at
         return solved is None or solved >= when
     last = None

@@ -105,6 +105,15 @@ def base_url(demo_db: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def unconfigured_url(demo_db: str) -> Iterator[str]:
+    """The same store served without a config (no SLA policies, no targets, no schedule)."""
+    process, base = start_server(demo_db, config=None)
+    yield base
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
 def browser(browser_ready: None) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
@@ -139,6 +148,13 @@ def _watch(context: Any, base: str, width: int) -> Iterator[Watched]:
 def web(browser: Any, base_url: str) -> Iterator[Watched]:
     context = browser.new_context(accept_downloads=True, locale="en-GB")
     yield from _watch(context, base_url, 1400)
+    context.close()
+
+
+@pytest.fixture
+def bare_web(browser: Any, unconfigured_url: str) -> Iterator[Watched]:
+    context = browser.new_context(locale="en-GB")
+    yield from _watch(context, unconfigured_url, 1400)
     context.close()
 
 

@@ -34,6 +34,23 @@ def test_every_page_loads_cleanly_and_draws_its_charts(web: Watched, page: objec
     screenshot(web.page, slug)
 
 
+@pytest.mark.parametrize("path", ["/", "/sla"])
+def test_without_a_config_the_pages_load_cleanly_and_name_what_to_add(
+    bare_web: Watched, path: str
+) -> None:
+    # Issue 11: the overview was a 400 with no charts when SLA compliance could not be computed.
+    bare_web.goto(path)
+    assert bare_web.page.locator(".alert.error").count() == 0
+    if path == "/":
+        charts = bare_web.page.locator(".vega[data-spec]")
+        assert charts.count() > 0
+        assert bare_web.page.locator(".vega svg").count() == charts.count()
+        text = bare_web.page.locator('[data-kpi="sla_compliance"]').inner_text()
+    else:
+        text = bare_web.page.locator(".empty").inner_text()
+    assert "[[sla]]" in text and "--config FILE" in text
+
+
 def test_the_overview_fits_a_phone(phone: Watched) -> None:
     phone.goto("/")
     width = phone.page.evaluate("document.documentElement.scrollWidth")

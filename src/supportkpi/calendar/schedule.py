@@ -78,9 +78,8 @@ def parse_interval(text: str) -> tuple[int, int]:
 
 
 def _parse_schedule(
-    section: dict[str, Any], where: str, base: Schedule | None, problems: list[str]
+    section: dict[str, Any], where: str, base: Schedule, problems: list[str]
 ) -> Schedule:
-    base = base or Schedule()
     allowed = {"timezone", "week", "holidays_country", "holidays_subdivision", "holidays", "teams"}
     for key in section:
         if key not in allowed:
@@ -140,12 +139,18 @@ def _hhmm(minutes: int) -> str:
 
 
 def parse_business_hours(
-    section: dict[str, Any] | None, problems: list[str]
+    section: dict[str, Any] | None, problems: list[str], timezone: str = "UTC"
 ) -> BusinessHours | None:
-    """Parse ``[business_hours]``; problems are appended to ``problems`` (never raised here)."""
+    """Parse ``[business_hours]``; problems are appended to ``problems`` (never raised here).
+
+    ``timezone`` is the config's top-level (report) timezone: the default schedule is read in it
+    unless the section sets its own ``timezone``, and team schedules inherit from the default.
+    Reading a schedule in UTC by default would shift every opening interval by the zone's offset
+    (SPEC §7: "the default schedule, in the top-level timezone").
+    """
     if section is None:
         return None
-    default = _parse_schedule(section, "business_hours", None, problems)
+    default = _parse_schedule(section, "business_hours", Schedule(timezone=timezone), problems)
     teams = tuple(
         (team, _parse_schedule(dict(part), f"business_hours.teams.{team}", default, problems))
         for team, part in dict(section.get("teams", {})).items()
@@ -153,10 +158,10 @@ def parse_business_hours(
     return BusinessHours(default, teams)
 
 
-def load_business_hours(section: dict[str, Any]) -> BusinessHours:
+def load_business_hours(section: dict[str, Any], timezone: str = "UTC") -> BusinessHours:
     """Parse a ``[business_hours]`` dict or raise one ConfigError listing every problem."""
     problems: list[str] = []
-    hours = parse_business_hours(section, problems)
+    hours = parse_business_hours(section, problems, timezone)
     if problems or hours is None:
         raise ConfigError("invalid business hours", problems)
     return hours

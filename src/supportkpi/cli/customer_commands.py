@@ -10,10 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from supportkpi.api import Connection
 from supportkpi.cli.kpi_commands import FORMATS, Source, _plain
 from supportkpi.errors import InputError
-from supportkpi.report.value_vs_cost import value_vs_cost
 
 
 def register(app: typer.Typer) -> None:
@@ -34,6 +32,10 @@ def register(app: typer.Typer) -> None:
         format_: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     ) -> None:
         """Per customer: tickets, calls, support cost (evenly per contact), revenue, segment."""
+        # Imported here, not at the top, so that the CLI starts without the engine.
+        from supportkpi.api import Connection
+        from supportkpi.report.value_vs_cost import value_vs_cost
+
         if format_ not in FORMATS:
             raise InputError(f"unknown format {format_!r}; use table, csv or json")
         with Connection(db, engine=engine, tz=tz, config=config) as con:
@@ -46,6 +48,10 @@ def register(app: typer.Typer) -> None:
         ]
         if format_ == "json":
             typer.echo(json.dumps({"rows": records}, indent=2))
+            return
+        if not records:  # an empty table would look like a failure to print
+            span = "in the range" if from_ or to else "in the data"
+            typer.echo(f"No customer has a ticket, an answered call or an order {span}.", err=True)
             return
         table = Table(header_style="bold")
         for col in frame.columns:

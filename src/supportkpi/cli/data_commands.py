@@ -7,16 +7,18 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from supportkpi.ingest import ingest_files
-from supportkpi.ingest.loader import Progress, check_inputs, recent_rejects
-from supportkpi.store import LoadSummary, Store
+# The loaders and the store (DuckDB, pyarrow) are imported by the commands, so that the
+# CLI starts fast.
+if TYPE_CHECKING:
+    from supportkpi.ingest.loader import Progress
+    from supportkpi.store import LoadSummary
 
 DbOption = Annotated[Path, typer.Option("--db", help="The supportkpi DuckDB file.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -46,6 +48,10 @@ def ingest(
     as_json: JsonOption = False,
 ) -> None:
     """Load files into a canonical table; bad rows go to the quarantine (see `rejects`)."""
+    from supportkpi.ingest import ingest_files
+    from supportkpi.ingest.loader import check_inputs, recent_rejects
+    from supportkpi.store import Store
+
     checked_mapping = check_inputs(table, files, mapping)  # before the database is created
     with Store(db) as store, _progress(enabled=not as_json) as progress:
         summaries = ingest_files(store, table, files, checked_mapping, format, progress)
@@ -64,20 +70,52 @@ def rejects(
     limit: Annotated[
         int | None, typer.Option("--limit", help="Show at most N rows (newest loads first).")
     ] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Also show entries a later load resolved.")
+    ] = False,
+    load: Annotated[int | None, typer.Option("--load", help="Only the entries of load N.")] = None,
+    table: Annotated[str | None, typer.Option("--table", help="Only the entries of TABLE.")] = None,
+    export_to: Annotated[
+        Path | None,
+        typer.Option("--export", help="Write the open rejected rows in their source columns."),
+    ] = None,
+    mapping: Annotated[
+        Path | None, typer.Option("--map", help="With --export: write as this mapping reads.")
+    ] = None,
+    clear: Annotated[
+        bool, typer.Option("--clear", help="Delete the entries of the load given by --load.")
+    ] = False,
 ) -> None:
-    """Show the quarantine: every rejected row with its file, row, column, value and rule."""
-    with Store(db, read_only=True) as store:
-        rows = store.rejects().to_pylist()
-    rows.sort(key=lambda r: (-r["load_id"], r["file_name"], r["row_number"] or 0))
-    if limit is not None:
-        rows = rows[:limit]
-    if as_json:
-        typer.echo(json.dumps(rows, default=str))
+    """Show the quarantine (open entries, by rule and column first); export or clear it.
+
+    Fix and reload: `rejects --export FILE [--map M]`, edit FILE, then `ingest TABLE FILE
+    [--map M]`; a load that stores a rejected row's key resolves its entry.
+    """
+    from supportkpi.errors import InputError
+    from supportkpi.store import Store
+    from supportkpi.store.quarantine import clear_load, quarantine_entries
+
+    if clear:
+        if load is None:
+            raise InputError("--clear needs --load N: the load whose entries to clear")
+        with Store(db, create=False) as store, store.transaction() as con:
+            cleared = clear_load(con, load)
+        noun = "entry" if cleared == 1 else "entries"
+        typer.echo(json.dumps({"load": load, "cleared": cleared}) if as_json else
+                   f"cleared {cleared} quarantine {noun} of load {load}")  # fmt: skip
         return
-    table = Table("load", "table", "rule", "message")
-    for r in rows:
-        table.add_row(str(r["load_id"]), r["table_name"], r["rule"], Text(r["message"]))
-    Console().print(table if rows else "The quarantine is empty.")
+    if export_to is not None:
+        _export_rejects(db, export_to, table, load, mapping, as_json)
+        return
+    with Store(db, read_only=True) as store:
+        rows = quarantine_entries(store.con, show_all, load, table)
+        hidden = (
+            0 if show_all else len(quarantine_entries(store.con, True, load, table)) - len(rows)
+        )
+    if as_json:
+        typer.echo(json.dumps(rows[:limit] if limit is not None else rows, default=str))
+        return
+    _render_rejects(rows, limit, hidden, show_all, db)
 
 
 def export(
@@ -85,10 +123,74 @@ def export(
     to: Annotated[Path, typer.Option("--to", help="Directory for <table>.parquet files.")],
 ) -> None:
     """Write every canonical table as Parquet (DIR/<table>.parquet)."""
+    from supportkpi.store import Store
+
     with Store(db, read_only=True) as store:
         written = store.export(to)
     for path in written:
         typer.echo(str(path))
+
+
+def _export_rejects(
+    db: Path, to: Path, table: str | None, load: int | None, mapping: Path | None, as_json: bool
+) -> None:
+    from supportkpi.ingest.rejects_export import export_rejects
+    from supportkpi.store import Store
+
+    with Store(db, read_only=True) as store:
+        done = export_rejects(store, to, table, load, mapping)
+    if as_json:
+        typer.echo(json.dumps({"file": str(done.path), "table": done.table, "rows": done.rows,
+                               "left_out": done.left_out}))  # fmt: skip
+        return
+    typer.echo(f"wrote {done.rows:,} rejected rows of {done.table} to {done.path}")
+    if done.left_out:
+        typer.echo(f"left out {done.left_out:,} entries with no source columns (malformed "
+                   "records); `supportkpi rejects --json` shows their text")  # fmt: skip
+    again = f" --map {mapping}" if mapping is not None else ""
+    typer.echo(f"fix them, then: supportkpi ingest {done.table} {done.path} --db {db}{again}")
+
+
+def _render_rejects(
+    rows: list[dict[str, Any]], limit: int | None, hidden: int, show_all: bool, db: Path
+) -> None:
+    from supportkpi.store.quarantine import rejects_summary
+
+    console = Console()
+    if not rows:
+        console.print("No open rejects." if hidden else "The quarantine is empty.")
+    else:
+        which = "All" if show_all else "Open"
+        summary = Table(
+            "table", "rule", "column", "rows", title=f"{which} rejects by rule and column"
+        )
+        for s in rejects_summary(rows):
+            summary.add_row(s["table_name"], s["rule"], s["column_name"] or "", f"{s['rows']:,}")
+        console.print(summary)
+        entries = Table("load", "table", "row", "key", "rule", "message")
+        if show_all:
+            entries.add_column("resolved")
+        for r in rows[:limit] if limit is not None else rows:
+            key = " | ".join(str(v) for v in (r["row_key"] or {}).values())
+            cells = [str(r["load_id"]), r["table_name"], str(r["row_number"] or ""), Text(key),
+                     r["rule"], Text(r["message"])]  # fmt: skip
+            if show_all:
+                by = r["resolved_by"]
+                cells.append(f"{r['resolution']} (load {by})" if by is not None else "open")
+            entries.add_row(*cells)
+        console.print(entries)
+    if hidden:
+        noun = "entry" if hidden == 1 else "entries"
+        console.print(
+            f"{hidden:,} closed {noun} not shown (a later load stored their rows, or "
+            "rejected them again); --all shows them"
+        )
+    if rows and not show_all:
+        console.print(
+            f"To fix them: supportkpi rejects --db {db} --export FILE [--map MAPPING], edit "
+            "FILE, then load it with `supportkpi ingest` and the same mapping.",
+            highlight=False,
+        )
 
 
 def _render_summaries(summaries: list[LoadSummary], shown: list[str], db: Path) -> None:
@@ -101,8 +203,16 @@ def _render_summaries(summaries: list[LoadSummary], shown: list[str], db: Path) 
         )  # fmt: skip
     console.print(table)
     for s in summaries:
+        # Warnings name mapping sections ("[source]"): plain text, not console markup.
         for warning in s.warnings:
-            console.print(f"[yellow]note:[/yellow] {Path(s.file).name}: {warning}", highlight=False)
+            console.print(Text.assemble(("note:", "yellow"), f" {Path(s.file).name}: {warning}"))
+        if s.resolved:
+            noun = "entry" if s.resolved == 1 else "entries"
+            console.print(
+                f"{Path(s.file).name}: resolved {s.resolved:,} quarantine {noun} "
+                "of earlier loads (their rows are now stored)",
+                highlight=False,
+            )
     rejected = sum(s.rejected for s in summaries)
     if rejected:
         for message in shown:

@@ -6,15 +6,18 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+# `demo` loads its generator on first use; the store (DuckDB) is imported by the command.
 from supportkpi import demo
-from supportkpi.store import LoadSummary, Store
+
+if TYPE_CHECKING:
+    from supportkpi.store import LoadSummary
 
 
 def register(app: typer.Typer) -> None:
@@ -41,6 +44,8 @@ def demo_command(
 
     The same --tickets and --seed always give the same data; loading it again changes nothing.
     """
+    from supportkpi.store import Store
+
     demo.check_arguments(tickets, seed)  # before the database file is created
     with Store(db) as store, _progress() as progress:
         summaries = demo.load_demo(store, tickets, seed, replace=replace, progress=progress)

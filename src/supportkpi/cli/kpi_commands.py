@@ -5,18 +5,22 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from supportkpi.api import Connection
-from supportkpi.engine.query import parse_where
 from supportkpi.errors import InputError
 from supportkpi.metrics.registry import all_metrics, get_metric
 from supportkpi.report.format import format_value
+
+# The engine (Ibis, DuckDB, pandas) is imported by the commands that use it, so that
+# `supportkpi --help` and the other commands start fast.
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from supportkpi.engine.query import KpiResult
 
 Source = Annotated[
     str, typer.Option("--db", help="A .duckdb store or a folder of <table>.parquet files.")
@@ -25,7 +29,8 @@ FORMATS = ("table", "csv", "json")
 
 
 def rows_as_json(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """KPI rows as SPEC §6 JSON: ci_low/ci_high only on rates, null for missing values."""
+    """KPI rows as SPEC §6 JSON: ci_low/ci_high only on rates, null for missing values, and
+    ``note`` only on rows that have one."""
     rows = []
     for record in frame.to_dict(orient="records"):
         metric = get_metric(str(record["metric"]).partition(":")[0])
@@ -33,8 +38,22 @@ def rows_as_json(frame: pd.DataFrame) -> list[dict[str, Any]]:
         if not metric.has_interval:
             row.pop("ci_low", None)
             row.pop("ci_high", None)
+        if row.get("note") is None:
+            row.pop("note", None)
         rows.append(row)
     return rows
+
+
+def result_as_json(result: KpiResult) -> dict[str, Any]:
+    """``{"rows": [...], "errors": [{"metric", "error", "status"}, ...]}`` (CLI and API)."""
+    return {"rows": rows_as_json(result.rows), "errors": [e.as_dict() for e in result.errors]}
+
+
+def computed(result: KpiResult) -> KpiResult:
+    """``result``, unless no metric could be computed: then the first metric's error."""
+    if not result.computed:
+        raise result.errors[0].error
+    return result
 
 
 def _plain(value: Any) -> Any:
@@ -109,10 +128,13 @@ def register(app: typer.Typer) -> None:
         format_: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     ) -> None:
         """Compute KPIs from a store or a Parquet folder."""
+        from supportkpi.api import Connection
+        from supportkpi.engine.query import parse_where, run_kpi_partial
+
         if format_ not in FORMATS:
             raise InputError(f"unknown format {format_!r}; use table, csv or json")
         with Connection(db, engine=engine, tz=tz, config=config) as con:
-            frame = con.kpi(
+            query = con.query(
                 metrics,
                 start=from_,
                 end=to,
@@ -122,12 +144,23 @@ def register(app: typer.Typer) -> None:
                 cohort=cohort,
                 business_hours=business_hours,
             )
+            result = computed(run_kpi_partial(con.backend, query))
+        frame = result.rows
         if format_ == "json":
-            typer.echo(json.dumps({"rows": rows_as_json(frame)}, indent=2))
+            typer.echo(json.dumps(result_as_json(result), indent=2))
         elif format_ == "csv":
             typer.echo(frame.to_csv(index=False), nl=False)
+        elif frame.empty:
+            typer.echo("No rows: nothing in the data matches the range and filters.", err=True)
         else:
             render_kpi_table(frame, Console())
+        # The metrics computed are printed; the others fail the command, one line each.
+        for failed in result.errors:
+            message = str(failed.error)
+            named = message if failed.metric.partition(":")[0] in message else None
+            typer.echo(f"Error: {named or f'{failed.metric}: {message}'}", err=True)
+        if result.errors:
+            raise typer.Exit(2)
 
     @app.command("metrics")
     def metrics_(
@@ -159,16 +192,19 @@ def register(app: typer.Typer) -> None:
         tz: Annotated[str, typer.Option(help="Report timezone (IANA).")] = "UTC",
     ) -> None:
         """Headline KPIs: the last full month against the month before."""
+        from supportkpi.api import Connection
         from supportkpi.report.monthly import monthly_report
 
         with Connection(db, tz=tz) as con:
             title, rows = monthly_report(con, tz=tz)
         table = Table(title=f"Headline KPIs, {title}", header_style="bold")
+        notes = any(r.note for r in rows)
         for col, justify in (
             ("KPI", "left"),
             ("before", "right"),
             ("now", "right"),
             ("change", "left"),
+            *([("note", "left")] if notes else []),
         ):
             table.add_column(col, justify=justify)  # type: ignore[arg-type]
         for r in rows:
@@ -177,5 +213,6 @@ def register(app: typer.Typer) -> None:
                 r.previous,
                 r.current,
                 r.change,
+                *([r.note or ""] if notes else []),
             )
         Console().print(table)

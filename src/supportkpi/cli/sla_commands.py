@@ -11,7 +11,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from supportkpi.api import Connection
 from supportkpi.config.durations import parse_duration
 from supportkpi.errors import InputError
 
@@ -32,6 +31,8 @@ def register(app: typer.Typer) -> None:
         json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """Evaluate the config's KPI targets; exit 1 when any is missed (for cron or CI)."""
+        # Imported here, not at the top, so that the CLI starts without the engine.
+        from supportkpi.api import Connection
         from supportkpi.report.monthly import last_full_month
         from supportkpi.report.targets import evaluate_targets
 
@@ -72,6 +73,7 @@ def register(app: typer.Typer) -> None:
         format_: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     ) -> None:
         """Open tickets whose SLA target falls due within the horizon, soonest first."""
+        from supportkpi.api import Connection
         from supportkpi.sla.at_risk import at_risk
 
         try:

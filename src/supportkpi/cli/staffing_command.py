@@ -6,15 +6,17 @@ import json
 import math
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from supportkpi.errors import InputError, NotFoundError
-from supportkpi.staffing import plan_matrix, staffing_plan, staffing_summary
+
+# numpy, pandas and the staffing models are imported by the commands, so the CLI starts fast.
+if TYPE_CHECKING:
+    import pandas as pd
 
 _RATES = {"service_level", "probability_wait", "occupancy", "abandonment"}
 
@@ -43,6 +45,8 @@ def staffing(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Agents needed for one interval (Erlang C; Erlang A with --patience-s)."""
+    from supportkpi.staffing import staffing_summary
+
     summary = staffing_summary(
         calls, interval_min, aht_s, target_sl, target_s, max_occupancy, shrinkage, patience_s
     )
@@ -88,6 +92,8 @@ def staffing_plan_command(
     ] = PlanFormat.TABLE,
 ) -> None:
     """Agents per weekday × interval for a week, from the seasonal average of past weeks."""
+    from supportkpi.staffing import plan_matrix, staffing_plan
+
     plan = staffing_plan(
         _read_calls(calls_file),
         weeks=weeks,
@@ -112,6 +118,8 @@ def staffing_plan_command(
 
 
 def _read_calls(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
     if not path.is_file():
         raise NotFoundError(f"calls file {path} does not exist.")
     if path.suffix.lower() == ".parquet":

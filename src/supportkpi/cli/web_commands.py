@@ -1,6 +1,7 @@
 """``supportkpi serve`` (the HTTP API) and ``supportkpi token create`` (API tokens).
 
-FastAPI and uvicorn are imported inside the commands, so the rest of the CLI starts fast.
+FastAPI, uvicorn and the store (DuckDB) are imported inside the commands, so the rest of the CLI
+starts fast.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from typing import Annotated
 import typer
 
 from supportkpi.errors import InputError
-from supportkpi.store import Store
 
 DbOption = Annotated[Path, typer.Option("--db", help="The supportkpi DuckDB file.")]
 
@@ -39,6 +39,7 @@ def serve(
     """Serve the HTTP API (OpenAPI description at /docs)."""
     import uvicorn
 
+    from supportkpi.store import Store
     from supportkpi.web import create_app, has_tokens, is_loopback
 
     _require_store(db)
@@ -61,6 +62,7 @@ def token_create(
     role: Annotated[str, typer.Option(help="viewer (read) or admin (read and ingest).")],
 ) -> None:
     """Print a new API token once; only a salted hash of it is stored."""
+    from supportkpi.store import Store
     from supportkpi.web.tokens import create_token
 
     _require_store(db)

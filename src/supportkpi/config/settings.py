@@ -41,12 +41,13 @@ def parse_settings(raw: dict[str, Any], source: str = "config") -> Settings:
         zone(tz)
     except SupportKpiError:
         problems.append(f"timezone: unknown timezone {tz!r}")
+        tz = "UTC"
     options = Options()
     try:
         options = Options.from_mapping(raw.get("options"))
     except ConfigError as exc:
         problems.extend(exc.problems)
-    hours = parse_business_hours(raw.get("business_hours"), problems)
+    hours = parse_business_hours(raw.get("business_hours"), problems, tz)
     policies = parse_policies(raw.get("sla"), problems)
     if any(p.business_hours for p in policies) and hours is None:
         problems.append("sla: a policy uses business_hours but there is no [business_hours]")

@@ -3,12 +3,19 @@
 A query names metric selectors (``NAME`` or ``NAME:STAT``), a half-open local date range, a
 grain, dimensions and filters. The runner asks each metric's builder for its rows, then applies
 filters, dating, bucketing and the aggregation the metric declares, always in Ibis.
+
+A metric whose inputs the whole source lacks (``Metric.needs``: no message events for a reply
+KPI, no surveys of its kind, no calls) is not computed: its one row has a null value, n = 0
+and a ``note`` saying what is missing. :func:`run_kpi_partial` also keeps going past a metric
+that cannot be computed at all (e.g. SLA compliance without ``[[sla]]`` policies) and reports
+it in ``errors``.
 """
 
 from __future__ import annotations
 
 import re
 import time
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,7 +28,8 @@ from supportkpi.calendar.schedule import BusinessHours
 from supportkpi.engine import periods
 from supportkpi.engine.aggregate import aggregate_frame, cumulative_frame, open_intervals_frame
 from supportkpi.engine.backends import Backend
-from supportkpi.errors import InputError
+from supportkpi.errors import InputError, SupportKpiError
+from supportkpi.metrics.basis import Basis
 from supportkpi.metrics.context import MetricContext, Options
 from supportkpi.metrics.registry import Aggregation, Metric, get_metric
 from supportkpi.sla.policy import SlaPolicy
@@ -138,8 +146,48 @@ def parse_where(items: Iterable[str]) -> dict[str, list[str]]:
     return where
 
 
+@dataclass(frozen=True)
+class MetricError:
+    """A metric of a query that could not be computed, and the error saying why."""
+
+    metric: str  # the selector's label, e.g. "sla_compliance"
+    error: SupportKpiError
+
+    def as_dict(self) -> dict[str, Any]:
+        """``{"metric", "error", "status"}``: the API's one error shape, for one metric."""
+        return {"metric": self.metric, "error": str(self.error), "status": self.error.status}
+
+
+@dataclass
+class KpiResult:
+    """The rows of the metrics computed, and the metrics that could not be."""
+
+    rows: pd.DataFrame
+    errors: list[MetricError] = field(default_factory=list)
+    metrics: list[str] = field(default_factory=list)  # labels of the metrics computed
+
+    @property
+    def computed(self) -> bool:
+        """Whether any metric was computed (a query whose every metric failed was not)."""
+        return bool(self.metrics) or not self.errors
+
+
 def run_kpi(backend: Backend, query: KpiQuery) -> pd.DataFrame:
-    """Compute every selector of ``query``; one row per metric, period and dimension values."""
+    """Compute every selector of ``query``; one row per metric, period and dimension values.
+
+    The first metric that cannot be computed raises its error.
+    """
+    return _run(backend, query, partial=False).rows
+
+
+def run_kpi_partial(backend: Backend, query: KpiQuery) -> KpiResult:
+    """Compute what can be computed: a metric failing with a :class:`SupportKpiError` (say,
+    SLA compliance without policies) goes to ``errors`` and the others still run. An invalid
+    query (unknown metric, grain, dimension, ...) still raises."""
+    return _run(backend, query, partial=True)
+
+
+def _run(backend: Backend, query: KpiQuery, partial: bool) -> KpiResult:
     selectors = query.validate()
     lo, hi = periods.range_bounds(query.start, query.end, query.tz)
     ctx = MetricContext(
@@ -155,7 +203,16 @@ def run_kpi(backend: Backend, query: KpiQuery) -> pd.DataFrame:
         sla_policies=query.sla_policies,
         as_of=hi if hi is not None else int(time.time()),
     )
-    frames = [_run_one(backend, ctx, sel, query, lo, hi) for sel in selectors]
+    frames, errors, done = [], [], []
+    for sel in selectors:
+        try:
+            frames.append(_run_one(backend, ctx, sel, query, lo, hi))
+        except SupportKpiError as exc:
+            if not partial:
+                raise
+            errors.append(MetricError(sel.label, exc))
+        else:
+            done.append(sel.label)
     extra = (
         ["age_band"]
         if any("age_band" in f.columns for f in frames) and "age_band" not in query.by
@@ -170,6 +227,7 @@ def run_kpi(backend: Backend, query: KpiQuery) -> pd.DataFrame:
         *extra,
         "ci_low",
         "ci_high",
+        *(["note"] if any("note" in f and f["note"].notna().any() for f in frames) else []),
     ]
     frames = [f.dropna(axis=1, how="all") if len(f) else f for f in frames]
     out = (
@@ -180,7 +238,29 @@ def run_kpi(backend: Backend, query: KpiQuery) -> pd.DataFrame:
     for col in columns:
         if col not in out.columns:
             out[col] = None
-    return out[columns]
+    return KpiResult(out[columns], errors, done)
+
+
+#: Per open backend, whether its source has each basis (a source does not change under a
+#: read-only connection, and a reconnect after a load starts afresh).
+_BASES_SEEN: weakref.WeakKeyDictionary[Backend, dict[str, bool]] = weakref.WeakKeyDictionary()
+
+
+def missing_basis(backend: Backend, metric: Metric) -> Basis | None:
+    """The first input ``metric`` needs that the whole source lacks, or ``None``."""
+    seen = _BASES_SEEN.setdefault(backend, {})
+    for basis in metric.needs:
+        if basis.id not in seen:
+            ctx = MetricContext(backend=backend)
+            seen[basis.id] = any(_has_rows(backend, t) for t in basis.rows(ctx))
+        if not seen[basis.id]:
+            return basis
+    return None
+
+
+def _has_rows(backend: Backend, table: ir.Table) -> bool:
+    first = table.limit(1)
+    return int(backend.execute(first.aggregate(n=first.count()))["n"].iloc[0]) > 0
 
 
 def _filtered(frame: ir.Table, where: Mapping[str, Sequence[str]]) -> ir.Table:
@@ -198,6 +278,10 @@ def _run_one(
     hi: int | None,
 ) -> pd.DataFrame:
     metric = sel.metric
+    missing = missing_basis(backend, metric)
+    if missing is not None:
+        # One row whatever the grain or breakdown: there is no period or value to list.
+        return pd.DataFrame([{"metric": sel.label, "value": None, "n": 0, "note": missing.note}])
     built = metric.build(ctx)
     keys = list(query.by)
     if metric.aggregation is Aggregation.CUMULATIVE:
@@ -234,6 +318,8 @@ def _finish(result: pd.DataFrame, sel: Selector, query: KpiQuery) -> pd.DataFram
     if query.grain:
         result["period"] = [periods.from_day_number(int(k)).isoformat() for k in result["period"]]
     _add_intervals(result, sel)
+    if sel.metric.null_note and len(result):
+        result["note"] = [sel.metric.null_note if pd.isna(v) else None for v in result["value"]]
     for dim in query.by:
         result[dim] = result[dim].astype("object").where(result[dim].notna(), None)
     sort = (["period"] if query.grain else []) + list(query.by)

@@ -7,6 +7,8 @@
 One file is one load: the upsert, the quarantine, the derived tickets and the load-log entry
 are committed together or not at all. ``rows_in == inserted + updated + unchanged +
 rejected`` holds for every load; a file that breaks it is a bug, and the load is refused.
+A load also closes the open quarantine entries of earlier loads that it stored again (or
+rejected again), see :mod:`supportkpi.store.quarantine`.
 """
 
 from __future__ import annotations
@@ -15,8 +17,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from supportkpi.errors import InputError
 from supportkpi.ingest.casts import CastOptions
+from supportkpi.ingest.cost_periods import overlap_warnings
 from supportkpi.ingest.mapping import Mapping, load_mapping
 from supportkpi.ingest.plan import plan_load
 from supportkpi.ingest.readers import ROW, detect_format, read_raw
@@ -25,6 +31,7 @@ from supportkpi.schema import Table, get_table
 from supportkpi.sentiment import score_events
 from supportkpi.store import LOAD_LOG, QUARANTINE, LoadSummary, Store, file_hash
 from supportkpi.store.derive import derive_tickets, replace_derived, unknown_ticket_events
+from supportkpi.store.quarantine import close_entries, open_entries_of, stored_keys
 
 #: Called with a stage name: "read", "validated", "written" (before commit), "committed".
 Progress = Callable[[str], None]
@@ -49,7 +56,10 @@ def ingest_file(
     spec = get_table(table)
     resolved = load_mapping(mapping, spec)
     notify = progress or (lambda _stage: None)
-    summary, checked = _read_and_validate(store, spec, resolved, Path(path), format, notify)
+    keyed_open, keyless_open = open_entries_of(store.con, spec.name)
+    summary, checked = _read_and_validate(
+        store, spec, resolved, Path(path), format, notify, source_rows=keyless_open > 0
+    )
     content_hash = file_hash(path)
     good, rejects = checked.good, checked.rejects
     if spec.name == "ticket_events":
@@ -64,7 +74,11 @@ def ingest_file(
                 )
         summary.inserted, summary.updated, summary.unchanged = store.upsert(spec, good)
         summary.rejected = rejects.num_rows
+        if keyed_open or keyless_open or checked.stored_links is not None:
+            summary.resolved = _close_entries(store, load_id, spec, checked, keyed_open > 0)
         store.quarantine(load_id, spec.name, str(path), rejects)
+        if spec.name == "costs" and good.num_rows:
+            summary.warnings.extend(overlap_warnings(store.con, good))
         if spec.name == "ticket_events" and good.num_rows:
             summary.warnings.extend(_derive(store, good.column("ticket_id"), resolved))
         if not summary.reconciles:
@@ -76,7 +90,13 @@ def ingest_file(
 
 
 def _read_and_validate(
-    store: Store, spec: Table, mapping: Mapping, source: Path, fmt: str | None, notify: Progress
+    store: Store,
+    spec: Table,
+    mapping: Mapping,
+    source: Path,
+    fmt: str | None,
+    notify: Progress,
+    source_rows: bool = False,
 ) -> tuple[LoadSummary, Validated]:
     """Read and validate one file, outside any transaction; the raw table dies here."""
     label = source.name
@@ -92,7 +112,7 @@ def _read_and_validate(
     summary = LoadSummary(table=spec.name, rows_in=raw.rows_in, file=str(source))
     summary.warnings.extend(raw.warnings + plan.warnings)
     try:
-        checked = validate(store.con, raw, plan, options, label)
+        checked = validate(store.con, raw, plan, options, label, source_rows)
         notify("validated")
         travelled = time_travel_count(store.con, plan)
     finally:
@@ -103,6 +123,26 @@ def _read_and_validate(
             "(time travel); stored, and left out of duration statistics"
         )
     return summary, checked
+
+
+def _close_entries(
+    store: Store, load_id: int, spec: Table, checked: Validated, match_keys: bool
+) -> int:
+    """Close earlier entries this load stored (return how many) or rejected again."""
+    good, rejects = checked.good, checked.rejects
+    keys = stored_keys(store.con, spec.key, good) if match_keys and good.num_rows else None
+    resolved = close_entries(
+        store.con, load_id, spec.name, "stored",
+        keys=keys, links=checked.stored_links, sources=checked.stored_sources,
+    )  # fmt: skip
+    keyless = rejects.filter(pc.is_null(rejects.column("row_key")))
+    close_entries(
+        store.con, load_id, spec.name, "superseded",
+        keys=rejects.select(["row_key"]),
+        links=rejects.select(["from_load", "from_row"]),
+        sources=pa.table({"source_row": keyless.column("source_row")}),
+    )  # fmt: skip
+    return resolved
 
 
 def ingest_files(

@@ -9,6 +9,8 @@ A mapping is a small TOML file; every section is optional::
     timezone = "Europe/Rome"        # naive timestamps are local times there (default UTC)
     date_format = "%d/%m/%Y %H:%M"  # strptime layout tried before ISO 8601
     null_values = ["NA", "NULL"]    # extra texts read as empty (empty cells always are)
+    implicit_columns = false        # read only mapped columns, never same-named ones
+                                    #   (default true; see below)
 
     [columns]                       # canonical column = "source column"
     ticket_id = "Case ID"
@@ -57,8 +59,12 @@ computed column is not also named in ``[columns]``, ``[constants]``, ``[values]`
 ``[months_before]``; ``from`` may name another computed column.
 
 Canonical columns that the mapping does not name are read from a source column of the same
-name (case-insensitive). Source columns nobody asks for are ignored. Every problem in a
-mapping is reported at once, in one :class:`~supportkpi.errors.ConfigError`.
+name (case-insensitive), and the load summary says so ("read column 'Status' as status")
+whenever the mapping names source columns or the spelling differs. ``[source]
+implicit_columns = false`` turns this off. With an ``[events]`` activity column, the activity
+rules own ``status``, ``kind`` and ``actor_type``: a same-named source column is never read
+into them (an activity can still ``copy`` it). Source columns nobody asks for are ignored.
+Every problem in a mapping is reported at once, in one :class:`~supportkpi.errors.ConfigError`.
 """
 
 from __future__ import annotations
@@ -89,12 +95,22 @@ SECTIONS = (
     "tickets",
 )
 COMPUTED_KEYS = ("join", "separator", "from", "add", "unit", "when")
-SOURCE_KEYS = ("format", "delimiter", "encoding", "timezone", "date_format", "null_values")
+SOURCE_KEYS = (
+    "format",
+    "delimiter",
+    "encoding",
+    "timezone",
+    "date_format",
+    "null_values",
+    "implicit_columns",
+)
 #: Columns the loader owns; a mapping may not set them.
 LOADER_COLUMNS = ("derived",)
 #: Event columns an activity cannot set (they identify the event, not describe it).
 ACTIVITY_FORBIDDEN = ("event_id", "ticket_id", "at")
 _CLOSED_ENUMS = {"kind": EVENT_KINDS, "actor_type": ACTOR_TYPES, "status": TICKET_STATUSES}
+#: Event columns an ``[events]`` mapping sets per activity; never read from a same-named column.
+ACTIVITY_OWNED = ("kind", "actor_type", "status")
 
 Scalar = str | bool | int | float
 
@@ -145,6 +161,8 @@ class Mapping:
     timezone: str = "UTC"
     date_format: str | None = None
     null_values: tuple[str, ...] = ()
+    #: Read canonical columns the mapping does not name from same-named source columns.
+    implicit_columns: bool = True
     columns: dict[str, str] = field(default_factory=dict)
     constants: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -207,6 +225,10 @@ def parse_mapping(data: dict[str, Any], table: Table, origin: str = "mapping") -
     if not isinstance(nulls, list) or not all(isinstance(v, str) for v in nulls):
         checker.problem("[source] null_values must be a list of strings")
         nulls = []
+    implicit = source.get("implicit_columns", True)
+    if not isinstance(implicit, bool):
+        checker.problem("[source] implicit_columns must be true or false")
+        implicit = True
 
     columns = checker.str_table(data, "columns", checker.mappable)
     constants = {
@@ -261,6 +283,7 @@ def parse_mapping(data: dict[str, Any], table: Table, origin: str = "mapping") -
         timezone=timezone,
         date_format=checker.optional_str(source, "date_format", "[source]"),
         null_values=tuple(nulls),
+        implicit_columns=implicit,
         columns=columns,
         constants=constants,
         values=values,

@@ -4,6 +4,12 @@ The plan says, for every canonical column, where its text comes from (a source c
 constant, a value map, an activity of an event log). Whole-file problems surface here, as one
 sentence naming the file and the columns: a required column that nothing provides, or a
 missing activity column. Optional mapped columns that the file lacks only warn.
+
+A canonical column the mapping does not name is read from a source column of the same name
+(case-insensitive) unless ``[source] implicit_columns = false``, or the column is one an
+``[events]`` mapping sets per activity (``ACTIVITY_OWNED``): an incident log's own ``Status``
+column must not override, or fill in for, what the activity rules say. Same-name matches are
+reported, since a column nobody mapped can still change what is loaded.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from supportkpi.errors import InputError
-from supportkpi.ingest.mapping import ActivitySpec, ComputedSpec, Mapping
+from supportkpi.ingest.mapping import ACTIVITY_OWNED, ActivitySpec, ComputedSpec, Mapping
 from supportkpi.schema import Column, Table
 
 #: Columns the loader fills itself; never read from a file.
@@ -75,6 +81,7 @@ def plan_load(
             by_lower.setdefault(name.strip().lower(), []).append(name)
     warnings: list[str] = []
     missing_mapped: dict[str, str] = {}  # required column -> why the file lacks it
+    implicit = _ImplicitMatches(mapping)
     columns = []
     for column in table.columns:
         if column.name in LOADER_COLUMNS:
@@ -96,7 +103,8 @@ def plan_load(
             source = None
         elif source is None:
             candidates = by_lower.get(column.name, [])
-            source = candidates[0] if len(candidates) == 1 else None
+            if len(candidates) == 1:
+                source = implicit.accept(candidates[0], column.name, missing_mapped)
         columns.append(
             ColumnPlan(
                 column,
@@ -107,10 +115,63 @@ def plan_load(
                 computed,
             )
         )
+    warnings.extend(implicit.notes())
     activity = _plan_activities(mapping, file_columns, label, warnings)
     if check:
         _check_required(table, columns, activity, missing_mapped, mapping, label)
     return LoadPlan(table, columns, activity, warnings)
+
+
+class _ImplicitMatches:
+    """Decides, and remembers for the load summary, which same-named columns are read."""
+
+    def __init__(self, mapping: Mapping) -> None:
+        self.enabled = mapping.implicit_columns
+        self.owned = ACTIVITY_OWNED if mapping.activity_column is not None else ()
+        # A file read entirely by name is in canonical shape; once a mapping names source
+        # columns, a column matched by name alone is worth a line in the summary.
+        self.renames = bool(
+            mapping.columns or mapping.computed or mapping.months_before or self.owned
+        )
+        self.read: list[tuple[str, str]] = []  # (source column, canonical column)
+        self.skipped: list[tuple[str, str]] = []  # owned by the activity rules
+
+    def accept(self, source: str, name: str, missing_mapped: dict[str, str]) -> str | None:
+        """``source`` if the column is to be read into ``name``, else None."""
+        if name in self.owned:
+            self.skipped.append((source, name))
+            return None
+        if not self.enabled:
+            missing_mapped[name] = (
+                "the file has a column of that name, but [source] implicit_columns = false "
+                "reads only mapped columns"
+            )
+            return None
+        if self.renames or source != name:
+            self.read.append((source, name))
+        return source
+
+    def notes(self) -> list[str]:
+        notes = []
+        if self.read:
+            plural = "s" if len(self.read) > 1 else ""
+            listed = ", ".join(f"{source!r} as {name}" for source, name in self.read)
+            notes.append(
+                f"read column{plural} {listed} (same name, not in the mapping; "
+                "[source] implicit_columns = false reads only mapped columns)"
+            )
+        if self.skipped:
+            sources = ", ".join(repr(source) for source, _ in self.skipped)
+            names = ", ".join(name for _, name in self.skipped)
+            verb = "are" if len(self.skipped) > 1 else "is"
+            noun = "columns" if len(self.skipped) > 1 else "column"
+            source, name = next(((s, n) for s, n in self.skipped if n == "status"), self.skipped[0])
+            notes.append(
+                f"{noun} {sources} {verb} not read as {names}: with [events] the activity "
+                "rules set status, kind and actor_type (an activity can copy one: "
+                f'copy = {{ {name} = "{source}" }})'
+            )
+        return notes
 
 
 def _check_required(
@@ -134,7 +195,7 @@ def _check_required(
             lacking = [act for act, spec in specs if not _sets(spec, name, activity)]
             if not lacking:
                 continue
-            if len(lacking) < len(specs):
+            if len(lacking) < len(specs) or name in ACTIVITY_OWNED:
                 shown = ", ".join(repr(a) for a in lacking[:3])
                 more = f" and {len(lacking) - 3} more" if len(lacking) > 3 else ""
                 problems.append((name, f"activities {shown}{more} do not set it"))

@@ -7,6 +7,10 @@ gets its first problem, if any: ``required`` (empty required value), a parse rul
 ``enum`` (a value outside a closed enum), ``unknown_activity``; then ``duplicate_key`` for a
 later row repeating a key of this file (the first is kept). Event logs without an
 ``event_id`` get a stable one, see :mod:`supportkpi.ingest.event_keys`.
+
+A rejected row keeps its whole source row (every column as text, as read) and its key where
+one can be read: every key column valid and not all empty, and read from the file (a hashed
+event id is not). See :mod:`supportkpi.store.quarantine` for what later loads do with them.
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ from supportkpi.ingest.plan import ColumnPlan, LoadPlan
 from supportkpi.ingest.readers import ROW, RawFile
 from supportkpi.schema import Column
 from supportkpi.schema.tables import SURVEY_SCALES
-from supportkpi.store import quote_ident
+from supportkpi.store import EXPORT_COLUMNS, quote_ident
+from supportkpi.store.quarantine import LINK_COLUMNS, key_json_sql
 
 RAW, LOOKUP, DEFAULT = "_ingest_raw", "_ingest_activities", "_ingest_activity_default"
 WORK, DUPS, REASONS = "_ingest_work", "_ingest_dups", "_ingest_reasons"
@@ -43,16 +48,26 @@ class Validated:
     """The outcome of validation: rows to upsert and rows to quarantine."""
 
     good: pa.Table  # canonical columns, at most one row per key
-    rejects: pa.Table  # row_number, column_name, value, rule, message
+    rejects: pa.Table  # QUARANTINE_COLUMNS: row_number, column_name, ..., from_load, from_row
+    #: Of the rows in ``good`` that came from a rejects export: the entries they fix.
+    stored_links: pa.Table | None = None
+    #: The source rows of ``good`` (``source_row`` JSON texts), when asked for.
+    stored_sources: pa.Table | None = None
 
 
 def validate(
-    con: duckdb.DuckDBPyConnection, raw: RawFile, plan: LoadPlan, options: CastOptions, label: str
+    con: duckdb.DuckDBPyConnection,
+    raw: RawFile,
+    plan: LoadPlan,
+    options: CastOptions,
+    label: str,
+    source_rows: bool = False,
 ) -> Validated:
     """Cast ``raw`` to ``plan.table``'s columns; every input row ends in ``good`` or ``rejects``.
 
-    Leaves the work table behind for :func:`time_travel_count`; drop it with
-    :func:`drop_work_tables`.
+    ``source_rows`` also returns the source rows of the good rows (to match quarantine
+    entries that have no key). Leaves the work table behind for :func:`time_travel_count`;
+    drop it with :func:`drop_work_tables`.
     """
     con.register(RAW, raw.table)
     activity = plan.activity
@@ -68,13 +83,53 @@ def validate(
         good = con.execute(_good_sql(plan)).to_arrow_table()
         params = Params()
         file_param = params.add(label)
-        rejects = con.execute(_rejects_sql(plan, file_param), params.values).to_arrow_table()
+        source = _SourceRow(raw)
+        rejects_sql = _rejects_sql(plan, file_param, source.json(params), source)
+        rejects_table = con.execute(rejects_sql, params.values).to_arrow_table()
+        links = sources = None
+        if source.linked:
+            links = con.execute(
+                f"SELECT {source.link('from_load')}, {source.link('from_row')} "
+                f"{_kept(plan, source.join)}"
+            ).to_arrow_table()
+        if source_rows:
+            params = Params()
+            sources = con.execute(
+                f"SELECT {source.json(params)} AS source_row {_kept(plan, source.join)}",
+                params.values,
+            ).to_arrow_table()
         malformed = _malformed_rejects(raw, label)
     finally:
         for name in (RAW, LOOKUP, DEFAULT, REASONS):
             with contextlib.suppress(duckdb.Error):  # not every plan registers all
                 con.unregister(name)
-    return Validated(good, pa.concat_tables([malformed, rejects.cast(malformed.schema)]))
+    all_rejects = pa.concat_tables([malformed, rejects_table.cast(malformed.schema)])
+    return Validated(good, all_rejects, links, sources)
+
+
+class _SourceRow:
+    """SQL for a raw row as the quarantine keeps it, and for its link to an exported entry."""
+
+    def __init__(self, raw: RawFile) -> None:
+        columns = raw.table.column_names
+        self.names = [c for c in columns if c != ROW and c not in EXPORT_COLUMNS]
+        self.linked = all(c in columns for c in LINK_COLUMNS)
+        self.join = f"JOIN {RAW} r ON r.{quote_ident(ROW)} = w._row"
+
+    def json(self, params: Params) -> str:
+        """The row as a JSON object text: every source column (as text), in file order."""
+        # Column names come from the file: they enter as parameters, as keys of the object.
+        pairs = ", ".join(
+            f"{params.add(n)}, CAST(r.{quote_ident(n)} AS VARCHAR)" for n in self.names
+        )
+        return f"CAST(json_object({pairs}) AS VARCHAR)"
+
+    def link(self, name: str) -> str:
+        """``from_load`` or ``from_row``: the export's ``_reject_load``/``_reject_row``."""
+        if not self.linked:
+            return f"CAST(NULL AS BIGINT) AS {name}"
+        column = LINK_COLUMNS[0] if name == "from_load" else LINK_COLUMNS[1]
+        return f"TRY_CAST(trim(r.{quote_ident(column)}) AS BIGINT) AS {name}"
 
 
 def drop_work_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -94,10 +149,10 @@ def time_travel_count(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> int:
     return int(row[0]) if row else 0
 
 
-def _kept(plan: LoadPlan) -> str:
+def _kept(plan: LoadPlan, join: str = "") -> str:
     """FROM and WHERE of the rows to store: valid, and the first of their key in the file."""
     return (
-        f"FROM {WORK} w LEFT JOIN {DUPS} d ON {_key_match(plan)} "
+        f"FROM {WORK} w {join} LEFT JOIN {DUPS} d ON {_key_match(plan)} "
         "WHERE w._bad_rule IS NULL AND (d._first_row IS NULL OR d._first_row = w._row)"
     )
 
@@ -149,6 +204,8 @@ def _work_sql(plan: LoadPlan, options: CastOptions, params: Params) -> str:
     first_col = " ".join(f"WHEN e{i} IS NOT NULL THEN {i}" for i in range(n))
     first_value = " ".join(f"WHEN e{i} IS NOT NULL THEN s{i}" for i in range(n))
     first_rule = ", ".join(f"e{i}" for i in range(n))
+    index = {p.column.name: i for i, p in enumerate(plan.columns)}
+    key_ok = " AND ".join(f"e{index[k]} IS NULL" for k in plan.table.key)
     values = ", ".join(
         f"{default_value(p.column, f'p{i}', params)} AS v{i}" for i, p in enumerate(plan.columns)
     )
@@ -156,9 +213,18 @@ def _work_sql(plan: LoadPlan, options: CastOptions, params: Params) -> str:
             CASE WHEN _unknown THEN -1 {first_col} END AS _bad_col,
             CASE WHEN _unknown THEN 'unknown_activity' ELSE coalesce({first_rule}) END
                 AS _bad_rule,
-            CASE WHEN _unknown THEN _act_text {first_value} END AS _bad_value
+            CASE WHEN _unknown THEN _act_text {first_value} END AS _bad_value,
+            {key_ok} AS _key_ok
         FROM (SELECT *, {", ".join(errors)} FROM (SELECT *, {typed} FROM ({mapped})))"""
     v = _value_names(plan)
+    # A rejected row's key, taken before event ids are hashed (those are not read, and a
+    # rejected row gets none).
+    present = " OR ".join(f"{v[k]} IS NOT NULL" for k in plan.table.key)
+    row_key = key_json_sql(plan.table.key, v.__getitem__)
+    checked = f"""SELECT * EXCLUDE (_key_ok),
+            CASE WHEN _bad_rule IS NOT NULL AND _key_ok AND ({present}) THEN {row_key} END
+                AS _row_key
+        FROM ({checked})"""
     if plan.table.hashed_key:
         checked = event_id_sql(checked, v, keyed_by_activity=activity is not None)
     return f"CREATE OR REPLACE TEMP TABLE {WORK} AS SELECT * EXCLUDE (_act_text) FROM ({checked})"
@@ -257,7 +323,7 @@ def _good_sql(plan: LoadPlan) -> str:
     return f"SELECT {', '.join(cols)} {_kept(plan)}"
 
 
-def _rejects_sql(plan: LoadPlan, file_param: str) -> str:
+def _rejects_sql(plan: LoadPlan, file_param: str, source_json: str, source: _SourceRow) -> str:
     v = _value_names(plan)
     key_cols = ", ".join(plan.table.key)
     key_value = (
@@ -272,7 +338,7 @@ def _rejects_sql(plan: LoadPlan, file_param: str) -> str:
         return f"{where} || {label} || ' ' || {shown} || {text}"
 
     bad = f"""SELECT w._row, m.column_name, _bad_value AS value, _bad_rule AS rule,
-            {message("m.label", "_bad_value", "m.text")} AS message
+            {message("m.label", "_bad_value", "m.text")} AS message, w._row_key AS row_key
         FROM {WORK} w JOIN {REASONS} m ON m.col = w._bad_col AND m.rule = w._bad_rule
         WHERE _bad_rule IS NOT NULL"""
     dup_text = (
@@ -280,11 +346,14 @@ def _rejects_sql(plan: LoadPlan, file_param: str) -> str:
     )
     dups = f"""SELECT w._row, '{key_cols}' AS column_name, {key_value} AS value,
             'duplicate_key' AS rule,
-            {message(f"'key ({key_cols})'", key_value, dup_text)} AS message
+            {message(f"'key ({key_cols})'", key_value, dup_text)} AS message,
+            {key_json_sql(plan.table.key, lambda k: f"w.{v[k]}")} AS row_key
         FROM {WORK} w JOIN {DUPS} d ON {_key_match(plan)}
         WHERE w._bad_rule IS NULL AND w._row <> d._first_row"""
-    return f"""SELECT CAST(_row AS BIGINT) AS row_number, column_name, value, rule, message
-        FROM ({bad} UNION ALL {dups}) ORDER BY row_number"""
+    return f"""SELECT CAST(w._row AS BIGINT) AS row_number, column_name, value, rule, message,
+            row_key, {source_json} AS source_row, {source.link("from_load")},
+            {source.link("from_row")}
+        FROM ({bad} UNION ALL {dups}) w {source.join} ORDER BY row_number"""
 
 
 def _reasons(plan: LoadPlan, options: CastOptions) -> pa.Table:
@@ -344,5 +413,10 @@ def _malformed_rejects(raw: RawFile, label: str) -> pa.Table:
             "value": malformed.column("value"),
             "rule": pa.array(["malformed_record"] * n, pa.string()),
             "message": pa.array(messages, pa.string()),
+            # A record that cannot be split into columns has no source row and no key.
+            "row_key": pa.array([None] * n, pa.string()),
+            "source_row": pa.array([None] * n, pa.string()),
+            "from_load": pa.array([None] * n, pa.int64()),
+            "from_row": pa.array([None] * n, pa.int64()),
         }
     )

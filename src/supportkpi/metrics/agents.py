@@ -13,6 +13,7 @@ import ibis
 import ibis.expr.types as ir
 
 from supportkpi.metrics.agent_time import activity
+from supportkpi.metrics.basis import AGENT_ACTIVITY
 from supportkpi.metrics.calls import FAMILY
 from supportkpi.metrics.context import MetricContext
 from supportkpi.metrics.registry import Aggregation, Kind, Metric, Unit, register
@@ -48,6 +49,7 @@ _QUOTIENT = dict(
     family=FAMILY,
     dimensions=DIMS,
     options=_STATE_OPTIONS,
+    needs=(AGENT_ACTIVITY,),
 )
 
 register(

@@ -22,6 +22,7 @@ from collections.abc import Callable
 import ibis
 import ibis.expr.types as ir
 
+from supportkpi.metrics.basis import CALLS
 from supportkpi.metrics.context import MetricContext
 from supportkpi.metrics.registry import Aggregation, Kind, Metric, Unit, register, register_rate
 
@@ -187,7 +188,16 @@ def _register_rate(
     options: tuple[str, ...] = _RATE_OPTIONS,
 ) -> None:
     register_rate(
-        id_, title, build, definition, good, seeds, family=FAMILY, dimensions=DIMS, options=options
+        id_,
+        title,
+        build,
+        definition,
+        good,
+        seeds,
+        family=FAMILY,
+        dimensions=DIMS,
+        options=options,
+        needs=(CALLS,),
     )
 
 
@@ -215,6 +225,7 @@ def _register_duration(
             dimensions=DIMS,
             default_stat="mean",
             options=options,
+            needs=(CALLS,),
         )
     )
 
@@ -229,6 +240,7 @@ register(
         build=_offered,
         family=FAMILY,
         dimensions=DIMS,
+        needs=(CALLS,),
         definition=(
             "Inbound calls (direction inbound or empty) that entered a queue, short abandons "
             "included, dated at offered_at."

@@ -25,6 +25,7 @@ import pandas as pd
 from supportkpi.engine import periods
 from supportkpi.engine.aggregate import with_period
 from supportkpi.metrics.agent_time import labor_cost
+from supportkpi.metrics.basis import ORDERS, SUPPORT_COSTS
 from supportkpi.metrics.context import MetricContext
 from supportkpi.metrics.registry import Aggregation, Kind, Metric, Unit, register
 from supportkpi.metrics.ticket_facts import facts, tickets_base
@@ -140,6 +141,7 @@ register(
         ),
         build=lambda ctx: (support_costs(ctx), _solved(ctx)),
         seeds=("002", "003"),
+        needs=(SUPPORT_COSTS,),
         **_COST,  # type: ignore[arg-type]
     )
 )
@@ -154,6 +156,7 @@ register(
         ),
         build=lambda ctx: (support_costs(ctx), conversations(ctx)),
         seeds=("002",),
+        needs=(SUPPORT_COSTS,),
         **_COST,  # type: ignore[arg-type]
     )
 )
@@ -167,6 +170,7 @@ register(
         ),
         build=lambda ctx: (support_costs(ctx), _revenue(ctx)),
         seeds=("003",),
+        needs=(SUPPORT_COSTS, ORDERS),
         **{**_COST, "unit": Unit.RATIO},  # type: ignore[arg-type]
     )
 )

@@ -1,8 +1,9 @@
 """Customer KPIs: retention, churn, repurchase, lifetime value, conversion, cases per customer.
 
 Retention, churn and lifetime value are *period* metrics: with a grain each bucket is its own
-period, without one the whole range ``[from, to)`` is (a missing ``from``/``to`` is the first or
-last instant of the customers table). For a period ``[S, E)``:
+period, without one the whole range ``[from, to)`` is. A missing ``from``/``to`` is the first or
+last instant of the data these KPIs read: customers (created, churned) and orders, and for
+cases per customer the tickets too. For a period ``[S, E)``:
 
 - a customer *at period start* was created before S (``created_at < S``) and had not churned
   by then (``churned_at`` null or ``>= S``); customers who joined during the period are not in
@@ -10,7 +11,9 @@ last instant of the customers table). For a period ``[S, E)``:
 - *retained*: still a customer at the period end (``churned_at`` null or ``>= E``);
 - *churned in the period*: ``S <= churned_at < E``.
 
-Rows of the base are dated at S, so each period's rows fall into its own bucket.
+Rows of the base are dated at S, so each period's rows fall into its own bucket. Without
+``from`` the first period starts at the first customer, whom nobody precedes: such a base is
+empty, and the row's note says to give ``from`` or a grain.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from supportkpi.metrics.basis import CUSTOMERS, ORDERS
 from supportkpi.metrics.context import MetricContext
 from supportkpi.metrics.query_periods import data_span, in_range, period_bounds, period_key
 from supportkpi.metrics.registry import Aggregation, Kind, Metric, Unit, register
@@ -46,10 +50,28 @@ def customers(ctx: MetricContext) -> ir.Table:
     return ctx.cached("customers", build)
 
 
-def customer_periods(ctx: MetricContext) -> ir.Table:
-    """The query's periods ``period_key, start_s, end_s`` over the customers' history."""
-    c = customers(ctx)
-    return period_bounds(ctx, "customers", lambda: data_span(ctx, c, "created", "churned"))
+def customer_periods(ctx: MetricContext, with_tickets: bool = False) -> ir.Table:
+    """The query's periods ``period_key, start_s, end_s`` over the customers' history.
+
+    Without a range start or end, the span of the customers and their orders (and tickets,
+    for ``with_tickets``) fills it in, so that no order falls outside every period.
+    """
+    key = "customers+tickets" if with_tickets else "customers"
+    return period_bounds(ctx, key, lambda: _history_span(ctx, with_tickets))
+
+
+def _history_span(ctx: MetricContext, with_tickets: bool) -> tuple[int, int] | None:
+    o = ctx.table("orders")
+    spans = [
+        data_span(ctx, customers(ctx), "created", "churned"),
+        data_span(ctx, o.select(at=ctx.epoch(o.ordered_at)), "at"),
+    ]
+    if with_tickets:
+        spans.append(data_span(ctx, tickets_base(ctx), "created"))
+    found = [s for s in spans if s is not None]
+    if not found:
+        return None
+    return min(lo for lo, _ in found), max(hi for _, hi in found)
 
 
 def at_period_start(ctx: MetricContext) -> ir.Table:
@@ -142,7 +164,7 @@ def _cases_per_customer(ctx: MetricContext) -> tuple[ir.Table, ir.Table]:
     t = t.filter(t.customer_id.notnull())
     cases = t.select("segment", at=t.created, x=ibis.literal(1.0))
     c = customers(ctx)
-    p = customer_periods(ctx)
+    p = customer_periods(ctx, with_tickets=True)
     active = c.cross_join(p).filter(
         lambda r: (r.created < r.end_s) & (r.churned.isnull() | (r.churned >= r.start_s))
     )
@@ -150,6 +172,10 @@ def _cases_per_customer(ctx: MetricContext) -> tuple[ir.Table, ir.Table]:
 
 
 _CUSTOMER = dict(family=FAMILY, dimensions=("segment",))
+_EMPTY_BASE = (
+    "no customers at the period start (a range without --from starts at the first customer: "
+    "give --from or a grain)"
+)
 
 register(
     Metric(
@@ -166,6 +192,8 @@ register(
         ),
         build=_retention,
         good="higher",
+        needs=(CUSTOMERS,),
+        null_note=_EMPTY_BASE,
         seeds=("001", "002", "003"),
         **_CUSTOMER,  # type: ignore[arg-type]
     )
@@ -183,6 +211,8 @@ register(
         ),
         build=_churn,
         good="lower",
+        needs=(CUSTOMERS,),
+        null_note=_EMPTY_BASE,
         seeds=("001",),
         **_CUSTOMER,  # type: ignore[arg-type]
     )
@@ -201,6 +231,7 @@ register(
         ),
         build=_repurchase,
         good="higher",
+        needs=(ORDERS,),
         seeds=("001",),
         **_CUSTOMER,  # type: ignore[arg-type]
     )
@@ -223,6 +254,11 @@ register(
         ),
         build=_lifetime_value,
         good="higher",
+        needs=(CUSTOMERS, ORDERS),
+        null_note=(
+            "nobody churned among the customers at the period start, or there were none, so "
+            "the lifespan is not observed"
+        ),
         seeds=("002", "003"),
         **_CUSTOMER,  # type: ignore[arg-type]
     )
@@ -241,6 +277,7 @@ register(
         ),
         build=_conversion,
         good="higher",
+        needs=(ORDERS,),
         family=FAMILY,
         seeds=("002",),
         options=("conversion_days",),
@@ -261,6 +298,7 @@ register(
         ),
         build=_cases_per_customer,
         good=None,
+        needs=(CUSTOMERS,),
         seeds=("000",),
         **_CUSTOMER,  # type: ignore[arg-type]
     )

@@ -21,6 +21,11 @@ How a builder's output is aggregated is declared by its :class:`Aggregation`:
   ``delta`` over ``at < T`` (a point-in-time level such as the backlog).
 - ``open_intervals``: rows ``open_at, close_at, since, <dims>``; at each bucket end T, the
   rows open at T (``open_at < T <= close_at``), with their age ``T - since``.
+
+A metric also declares what it ``needs`` (:mod:`supportkpi.metrics.basis`): the kind of input
+without which its number would have no basis (message events for reply KPIs, surveys of its
+kind, calls). When the whole source has no such row, the runner reports the value as null
+with a ``note`` instead of a count of nothing.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from supportkpi.errors import NotFoundError
 
 if TYPE_CHECKING:
+    from supportkpi.metrics.basis import Basis
     from supportkpi.metrics.context import MetricContext
 
 
@@ -91,6 +97,10 @@ class Metric:
     options: tuple[str, ...] = ()
     #: For quotients: which side's rows ``n`` counts ("numerator" or "denominator").
     n_counts: str = "numerator"
+    #: The inputs without which the value has no basis (null with a note when absent).
+    needs: tuple[Basis, ...] = ()
+    #: The note of a row whose value is null although the inputs exist (e.g. an empty base).
+    null_note: str | None = None
 
     @property
     def stats(self) -> tuple[str, ...]:
@@ -117,6 +127,7 @@ class Metric:
             "default_stat": self.default_stat,
             "stats": list(self.stats),
             "options": list(self.options),
+            "needs": [basis.what for basis in self.needs],
         }
 
 
@@ -141,6 +152,7 @@ def register_rate(
     family: str,
     dimensions: tuple[str, ...] = TICKET_DIMENSIONS,
     options: tuple[str, ...] = (),
+    needs: tuple[Basis, ...] = (),
 ) -> Metric:
     """Register a proportion: rows ``num``/``den``, a Wilson interval, unit ratio."""
     return register(
@@ -157,6 +169,7 @@ def register_rate(
             family=family,
             dimensions=dimensions,
             options=options,
+            needs=needs,
         )
     )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from supportkpi.metrics.basis import ANGRY_SIGNALS, CUSTOMER_MESSAGES, KB_SESSIONS, MESSAGES
 from supportkpi.metrics.context import MetricContext
 from supportkpi.metrics.costs import conversations
 from supportkpi.metrics.query_periods import in_range, period_key
@@ -156,6 +157,7 @@ register(
         ),
         build=_kb_usage,
         good="higher",
+        needs=(KB_SESSIONS,),
         family=FAMILY,
         seeds=("001", "003"),
         dimensions=(),
@@ -172,6 +174,7 @@ register(
         ),
         build=_self_service_success,
         good="higher",
+        needs=(KB_SESSIONS,),
         seeds=("001",),
         dimensions=("segment",),
         options=("self_service_hours",),
@@ -188,6 +191,7 @@ register(
         ),
         build=_chatbot_interaction,
         good="higher",
+        needs=(MESSAGES,),
         seeds=("003",),
         **_RATE,  # type: ignore[arg-type]
     )
@@ -203,6 +207,7 @@ register(
         ),
         build=_bot_containment,
         good="higher",
+        needs=(MESSAGES,),
         seeds=("003",),
         **_RATE,  # type: ignore[arg-type]
     )
@@ -220,6 +225,7 @@ register(
         ),
         build=_angry_customers,
         good="lower",
+        needs=(ANGRY_SIGNALS,),
         seeds=("002",),
         dimensions=("segment",),
         options=("sentiment_threshold",),
@@ -239,6 +245,7 @@ register(
         ),
         build=_sentiment,
         good="higher",
+        needs=(CUSTOMER_MESSAGES,),
         family=FAMILY,
         seeds=("001",),
     )

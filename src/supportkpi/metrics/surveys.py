@@ -13,6 +13,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from supportkpi.metrics.basis import surveys_of
 from supportkpi.metrics.context import MetricContext
 from supportkpi.metrics.query_periods import in_range, period_key
 from supportkpi.metrics.registry import Aggregation, Kind, Metric, Unit, register
@@ -146,6 +147,7 @@ register(
         ),
         build=_csat_rows,
         good="higher",
+        needs=(surveys_of("csat"),),
         seeds=("000", "001", "002", "003"),
         options=("csat_scale_max", "csat_satisfied_min"),
         **_RATE,  # type: ignore[arg-type]
@@ -164,6 +166,7 @@ register(
         ),
         build=_csat_mean,
         good="higher",
+        needs=(surveys_of("csat"),),
         family=FAMILY,
         seeds=("000", "001"),
         options=("csat_scale_max",),
@@ -179,6 +182,7 @@ register(
         ),
         build=_response_rate,
         good="higher",
+        needs=(surveys_of("csat", "nps", "ces"),),
         seeds=("001",),
         **_RATE,  # type: ignore[arg-type]
     )
@@ -196,6 +200,7 @@ register(
         ),
         build=_nps,
         good="higher",
+        needs=(surveys_of("nps"),),
         family=FAMILY,
         seeds=("000", "001", "003"),
     )
@@ -214,6 +219,7 @@ register(
         ),
         build=_ces,
         good="lower",
+        needs=(surveys_of("ces"),),
         family=FAMILY,
         seeds=("001", "002", "003"),
         options=("ces_scale_max", "ces_higher_is"),
@@ -230,6 +236,7 @@ register(
         ),
         build=_asat,
         good="higher",
+        needs=(surveys_of("asat"),),
         seeds=("001", "003"),
         dimensions=("agent", "team"),
         options=("csat_satisfied_min", "csat_scale_max"),

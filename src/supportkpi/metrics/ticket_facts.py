@@ -63,7 +63,10 @@ def tickets_base(ctx: MetricContext) -> ir.Table:
             agent=t.assignee_id,
             created=ctx.epoch(t.created_at),
             fb_first_response=ctx.epoch(t.first_response_at),
-            fb_solved=ctx.epoch(t.solved_at),
+            # A help-desk export often has only a close time (status "closed", closed_at) for
+            # tickets that were never marked solved: closing is the solve then.
+            fb_solved=ctx.epoch(ibis.coalesce(t.solved_at, t.closed_at)),
+            fb_closed_status=t.status.isin(_SOLVED).fill_null(False),
             fb_reopens=t.reopens.fill_null(0),
             fb_escalated=t.escalated.fill_null(False),
         )
@@ -175,6 +178,9 @@ def facts(ctx: MetricContext) -> ir.Table:
             agent_replies=ibis.ifelse(has_events, t.agent_replies, ibis.null()),
             customer_messages=ibis.ifelse(has_events, t.customer_messages, ibis.null()),
             solver=ibis.coalesce(t.solver, t.agent),
+            # No events and a solved/closed status but no time: closed at an unknown instant,
+            # so never in the backlog (rather than open forever).
+            closed_untimed=~has_events & t.fb_solved.isnull() & t.fb_closed_status,
         )
 
     return ctx.cached("facts", build, materialize=True)
@@ -208,7 +214,10 @@ def backlog_deltas(ctx: MetricContext) -> ir.Table:
         change = change.join(dims, "ticket_id")
         # Time travel: a change before creation is moved to creation, so the level never dips.
         change = change.mutate(at=ibis.greatest(change.at, change.created))
-        fallback = f.filter(~f.has_events & f.first_solved.notnull())
+        fallback = f.filter(~f.has_events & (f.first_solved.notnull() | f.closed_untimed))
+        # A ticket closed at an unknown time closes at its creation: never open, still counted
+        # in the population (n) of the backlog.
+        closed = ibis.coalesce(fallback.first_solved, fallback.created)
         fallback_solves = fallback.select(
             "ticket_id",
             "created",
@@ -217,11 +226,11 @@ def backlog_deltas(ctx: MetricContext) -> ir.Table:
             "agent",
             "priority",
             "segment",
-            at=ibis.greatest(fallback.first_solved, fallback.created),
+            at=ibis.greatest(closed, fallback.created),
             delta=ibis.literal(-1, "int64"),
             opened=ibis.literal(0, "int64"),
             rank=ibis.literal(1, "int64"),
-            orig_at=fallback.first_solved,
+            orig_at=closed,
             eid=ibis.literal(""),
         )
         cols = [

@@ -6,6 +6,7 @@ import ibis
 import ibis.expr.types as ir
 
 from supportkpi.calendar.business import with_business_seconds
+from supportkpi.metrics.basis import MESSAGES, RESPONSES
 from supportkpi.metrics.context import MetricContext
 from supportkpi.metrics.registry import Aggregation, Kind, Metric, Unit, register
 from supportkpi.metrics.ticket_facts import facts, response_runs
@@ -94,6 +95,7 @@ register(
         build=_first_response,
         seeds=("000", "001", "002", "003"),
         options=("include_bots",),
+        needs=(RESPONSES,),
         **_SPEED,  # type: ignore[arg-type]
     )
 )
@@ -108,6 +110,7 @@ register(
         ),
         build=_response,
         seeds=("001",),
+        needs=(MESSAGES,),
         **_SPEED,  # type: ignore[arg-type]
     )
 )
@@ -141,6 +144,7 @@ register(
         definition="first_response_time for tickets on the channel 'social'.",
         build=_social_response,
         seeds=("001", "003"),
+        needs=(RESPONSES,),
         **_SPEED,  # type: ignore[arg-type]
     )
 )
@@ -158,5 +162,6 @@ register(
         build=_unanswered,
         good="lower",
         family="Tickets: speed",
+        needs=(RESPONSES,),
     )
 )

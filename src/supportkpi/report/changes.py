@@ -17,7 +17,9 @@ the sufficient statistics of its test (:func:`supportkpi.stats.compare`):
   (one Ibis aggregate over the metric's rows), Welch's t-test.
 
 Other KPIs (counts, sums, quotients, medians, point-in-time levels) get their values and the
-delta, but no test: the sentence says so.
+delta, but no test: the sentence says so. A KPI whose inputs the data lacks (see
+:mod:`supportkpi.metrics.basis`) is not compared: its sentence is the note saying what is
+missing.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import pandas as pd
 
 from supportkpi.api import Connection
 from supportkpi.engine import periods
-from supportkpi.engine.query import KpiQuery, Selector, parse_selector, run_kpi
+from supportkpi.engine.query import KpiQuery, Selector, missing_basis, parse_selector, run_kpi
 from supportkpi.errors import InputError
 from supportkpi.metrics.context import MetricContext
 from supportkpi.metrics.registry import Aggregation, Unit
@@ -93,6 +95,10 @@ def compare_periods(
     out = []
     for name in names:
         sel = parse_selector(name)
+        missing = missing_basis(con.backend, sel.metric)
+        if missing is not None:
+            out.append(_not_compared(sel, missing.note))
+            continue
         before = _period(con, name, sel, previous, filters)
         now = _period(con, name, sel, current, filters)
         out.append(_describe(sel, before, now, confidence))
@@ -200,6 +206,12 @@ def _describe(sel: Selector, before: _Summary, now: _Summary, confidence: float)
             "this kind of KPI)"
         )
     return _kpi_change(sel, label, before, now, delta, None, sentence)
+
+
+def _not_compared(sel: Selector, note: str) -> KpiChange:
+    label = sel.metric.title if not sel.stat else f"{sel.metric.title} ({sel.stat})"
+    empty = _Summary(None, 0, None, None, "observations")
+    return _kpi_change(sel, label, empty, empty, None, None, f"{label}: {note}")
 
 
 def _kpi_change(

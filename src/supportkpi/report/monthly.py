@@ -1,4 +1,8 @@
-"""The headline report: the last full month against the month before."""
+"""The headline report: the last full month against the month before.
+
+A KPI whose inputs the data lacks (no message events for FCR, say) shows no numbers and the
+note of its row, so that an empty cell never reads as a zero.
+"""
 
 from __future__ import annotations
 
@@ -38,6 +42,7 @@ class MonthlyRow:
     previous: str
     current: str
     change: str
+    note: str | None = None  # why there is no number (the KPI row's note)
 
 
 def last_full_month(con: Connection) -> tuple[date, date, date]:
@@ -63,6 +68,18 @@ def _pick(rows: pd.DataFrame, period: date) -> tuple[float | None, int]:
     return (None if pd.isna(value) else float(value)), int(n)
 
 
+def _note(rows: pd.DataFrame, period: date) -> str | None:
+    """The note of the month's row, else any note of the metric (one row when it has no basis)."""
+    if "note" not in rows.columns:
+        return None
+    notes = rows["note"].dropna()
+    if notes.empty:
+        return None
+    key = period.isoformat()
+    own = notes[rows.loc[notes.index, "period"] == key]
+    return str(own.iloc[0] if len(own) else notes.iloc[0])
+
+
 def raise_empty() -> None:
     from supportkpi.errors import DataError
 
@@ -81,7 +98,8 @@ def monthly_report(
     for selector in metrics:
         parsed = parse_selector(selector)
         metric, stat, label = parsed.metric, parsed.stat, parsed.label
-        part = frame[frame.metric == label].set_index("period")
+        rows_of = frame[frame.metric == label]
+        part = rows_of[rows_of["period"].notna()].set_index("period")
         (v0, n0), (v1, n1) = _pick(part, previous), _pick(part, current)
         change = ""
         if metric.aggregation is Aggregation.RATIO and v0 is not None and v1 is not None:
@@ -100,6 +118,7 @@ def monthly_report(
                 format_value(v0, metric.unit, stat or None),
                 format_value(v1, metric.unit, stat or None),
                 change,
+                _note(rows_of, current),
             )
         )
     return f"{current:%B %Y} vs {previous:%B %Y}", rows

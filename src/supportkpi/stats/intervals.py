@@ -14,8 +14,6 @@ from functools import lru_cache
 from statistics import NormalDist
 from typing import TypeAlias
 
-from scipy.stats import t as student_t
-
 from supportkpi.errors import InputError
 
 #: ``(low, high)``, or ``(None, None)`` when there is no data to estimate from.
@@ -57,6 +55,9 @@ def student_t_two_sided_p(t: float, df: float) -> float:
     """
     if df <= 0:
         raise InputError(f"degrees of freedom must be positive, got {df!r}.")
+    # scipy.stats takes about a second to import; only t-based figures pay for it.
+    from scipy.stats import t as student_t
+
     return float(2.0 * student_t.sf(abs(t), df))
 
 
@@ -70,6 +71,8 @@ def student_t_quantile(confidence: float, df: float) -> float:
     check_confidence(confidence)
     if df <= 0:
         raise InputError(f"degrees of freedom must be positive, got {df!r}.")
+    from scipy.stats import t as student_t
+
     return float(student_t.ppf(0.5 + confidence / 2.0, df))
 
 

@@ -1,9 +1,8 @@
 """The DuckDB store: canonical tables, upserts, the load log and the quarantine."""
 
+from supportkpi.store.quarantine import EXPORT_COLUMNS, QUARANTINE, QUARANTINE_COLUMNS
 from supportkpi.store.store import (
     LOAD_LOG,
-    QUARANTINE,
-    QUARANTINE_COLUMNS,
     LoadSummary,
     Store,
     file_hash,
@@ -11,6 +10,7 @@ from supportkpi.store.store import (
 )
 
 __all__ = [
+    "EXPORT_COLUMNS",
     "LOAD_LOG",
     "QUARANTINE",
     "QUARANTINE_COLUMNS",

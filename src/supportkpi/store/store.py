@@ -19,9 +19,14 @@ import pyarrow as pa
 
 from supportkpi.errors import DataError, InputError
 from supportkpi.schema import TABLES, Table, get_table
+from supportkpi.store.quarantine import (
+    QUARANTINE,
+    ensure_quarantine,
+    insert_rejects,
+    quarantine_table,
+)
 
 LOAD_LOG = "_load_log"
-QUARANTINE = "_quarantine"
 
 _LOAD_LOG_DDL = f"""
 CREATE TABLE IF NOT EXISTS {LOAD_LOG} (
@@ -29,14 +34,6 @@ CREATE TABLE IF NOT EXISTS {LOAD_LOG} (
     loaded_at TIMESTAMPTZ, rows_in BIGINT, inserted BIGINT, updated BIGINT,
     unchanged BIGINT, rejected BIGINT, warnings VARCHAR[]
 )"""
-_QUARANTINE_DDL = f"""
-CREATE TABLE IF NOT EXISTS {QUARANTINE} (
-    load_id BIGINT, table_name VARCHAR, file_name VARCHAR, row_number BIGINT,
-    column_name VARCHAR, value VARCHAR, rule VARCHAR, message VARCHAR
-)"""
-
-#: Columns of the quarantine, in order; loaders hand rejects over in this shape.
-QUARANTINE_COLUMNS = ("row_number", "column_name", "value", "rule", "message")
 
 
 @dataclass
@@ -51,6 +48,8 @@ class LoadSummary:
     rejected: int = 0
     file: str = ""
     warnings: list[str] = field(default_factory=list)
+    #: Quarantine entries of earlier loads that this load resolved (stored their rows).
+    resolved: int = 0
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -81,9 +80,10 @@ class Store:
     0
     """
 
-    def __init__(self, path: str | Path, read_only: bool = False) -> None:
+    def __init__(self, path: str | Path, read_only: bool = False, create: bool = True) -> None:
         self.path = str(path)
-        if read_only and self.path != ":memory:" and not Path(self.path).exists():
+        must_exist = read_only or not create
+        if must_exist and self.path != ":memory:" and not Path(self.path).exists():
             raise InputError(
                 f"database {self.path} does not exist; "
                 "create it with `supportkpi demo` or `supportkpi ingest`"
@@ -129,7 +129,7 @@ class Store:
                         f"ADD COLUMN {quote_ident(c.name)} {c.duckdb_type}"
                     )
         self.con.execute(_LOAD_LOG_DDL)
-        self.con.execute(_QUARANTINE_DDL)
+        ensure_quarantine(self.con)
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -159,9 +159,8 @@ class Store:
         return self.con.execute(f"SELECT * FROM {quote_ident(table)}").to_arrow_table()
 
     def rejects(self) -> pa.Table:
-        return self.con.execute(
-            f"SELECT * FROM {QUARANTINE} ORDER BY load_id, file_name, row_number"
-        ).to_arrow_table()
+        """Every quarantine entry, open or resolved (see :mod:`supportkpi.store.quarantine`)."""
+        return quarantine_table(self.con)
 
     def load_log(self) -> pa.Table:
         return self.con.execute(f"SELECT * FROM {LOAD_LOG} ORDER BY load_id").to_arrow_table()
@@ -263,17 +262,7 @@ class Store:
 
     def quarantine(self, load_id: int, table: str, file_name: str, rejects: pa.Table) -> None:
         """Store rejected rows (columns of ``QUARANTINE_COLUMNS``) with their reasons."""
-        if rejects.num_rows == 0:
-            return
-        self.con.register("_rejects", rejects)
-        try:
-            self.con.execute(
-                f"""INSERT INTO {QUARANTINE} SELECT ?, ?, ?, CAST(row_number AS BIGINT),
-                    column_name, CAST(value AS VARCHAR), rule, message FROM _rejects""",
-                [load_id, table, file_name],
-            )
-        finally:
-            self.con.unregister("_rejects")
+        insert_rejects(self.con, load_id, table, file_name, rejects)
 
     def log_load(self, load_id: int, summary: LoadSummary, content_hash: str) -> None:
         self.con.execute(

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 
 from supportkpi.cli.data_commands import SUMMARY_KEYS
 from supportkpi.ingest.loader import check_inputs, ingest_file
+from supportkpi.store.quarantine import quarantine_entries
 from supportkpi.web.app import ApiState, api_state, plain
 from supportkpi.web.auth import requires
 
@@ -25,11 +26,16 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 def rejects(
     state: State,
     limit: Annotated[int | None, Query(ge=1, description="At most N rows.")] = None,
+    include_resolved: Annotated[
+        bool, Query(alias="all", description="Also entries a later load resolved.")
+    ] = False,
+    load: Annotated[int | None, Query(description="Only the entries of load N.")] = None,
+    table: Annotated[str | None, Query(description="Only the entries of this table.")] = None,
 ) -> JSONResponse:
-    """The quarantine, newest loads first, each row with its rule (`supportkpi rejects`)."""
+    """The open quarantine entries, newest loads first, each with its rule, key and source
+    row (`supportkpi rejects --json`)."""
     with state.reading() as reader:
-        rows = reader.store.rejects().to_pylist()
-    rows.sort(key=lambda r: (-r["load_id"], r["file_name"], r["row_number"] or 0))
+        rows = quarantine_entries(reader.store.con, include_resolved, load, table)
     return JSONResponse({"rows": plain(rows[:limit] if limit else rows)})
 
 

@@ -2,7 +2,9 @@
 
 Both take the same filters; they are parsed here into the library's arguments and validated by
 the library (unknown metric, dimension, grain, timezone or a bad date → 4xx), never turned into
-SQL.
+SQL. A metric that cannot be computed (SLA compliance without ``[[sla]]`` policies) does not
+fail the others: it is listed in ``errors``; only when no metric can be computed is the answer
+that metric's error.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
-from supportkpi.cli.kpi_commands import rows_as_json
-from supportkpi.engine.query import parse_where
+from supportkpi.cli.kpi_commands import computed, result_as_json
+from supportkpi.engine.query import parse_where, run_kpi_partial
 from supportkpi.web.app import ApiState, api_state, frame_records
 from supportkpi.web.auth import requires
 
@@ -83,7 +85,22 @@ Filters = Annotated[KpiFilters, Depends(kpi_filters)]
 State = Annotated[ApiState, Depends(api_state)]
 
 
-@router.get("/api/kpi")
+KPI_DESCRIPTION = """KPIs: one row per metric, period and dimension values, exactly as
+`supportkpi kpi --format json`: `{"rows": [...], "errors": [...]}`.
+
+Each row has `metric`, `value`, `n`, `period` (with a grain), one key per `by` dimension and,
+for rates and scores, `ci_low`/`ci_high`. When the data has no input of the kind a KPI needs
+(no message events for reply KPIs, no surveys of its kind, no calls), its one row has
+`value: null`, `n: 0` and a `note` saying what is missing.
+
+A metric that cannot be computed (e.g. `sla_compliance` without `[[sla]]` policies in the
+config) does not fail the others: the answer is 200 with the rows of the others and an entry
+`{"metric", "error", "status"}` in `errors` (empty when all were computed). When no requested
+metric can be computed, the answer is the first one's error, `{"ok": false, "error", "status"}`.
+An invalid request (unknown metric, grain, dimension or date) is always a 4xx error."""
+
+
+@router.get("/api/kpi", description=KPI_DESCRIPTION)
 def kpi(
     state: State,
     filters: Filters,
@@ -94,12 +111,18 @@ def kpi(
     """KPIs: one row per metric, period and dimension values (as `supportkpi kpi --format json`)."""
     metrics = tuple(m.strip() for item in metric for m in item.split(",") if m.strip())
     with state.reading() as reader:
-        rows = state.cached(
+        body = state.cached(
             ("kpi", metrics, filters),
             reader,
-            lambda: rows_as_json(reader.con.kpi(list(metrics), **filters.arguments())),
+            lambda: result_as_json(
+                computed(
+                    run_kpi_partial(
+                        reader.con.backend, reader.con.query(list(metrics), **filters.arguments())
+                    )
+                )
+            ),
         )
-    return JSONResponse({"rows": rows})
+    return JSONResponse(body)
 
 
 @router.get("/api/tickets")

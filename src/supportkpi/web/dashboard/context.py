@@ -3,7 +3,9 @@ the store's facts, and cached KPI calls that respect which filters each metric c
 
 A metric that cannot be split by a filtered dimension (calls have no ``channel``, costs have no
 dimension at all) is left out of the call and reported as unavailable, rather than shown
-unfiltered under a filter it ignores.
+unfiltered under a filter it ignores. A metric that cannot be computed at all (SLA compliance
+without ``[[sla]]`` policies) is unavailable too, with the error naming what to add, and a
+metric whose inputs the data lacks carries its row's note: a view never fails for one tile.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from supportkpi.config import Settings
-from supportkpi.engine.query import Selector, parse_selector
+from supportkpi.engine.query import KpiResult, Selector, parse_selector, run_kpi_partial
 from supportkpi.metrics.registry import Aggregation
 from supportkpi.web.app import ApiState, Reader
 from supportkpi.web.dashboard.facts import DataFacts
@@ -39,16 +41,44 @@ LOAD_HINTS: dict[str, tuple[str, str]] = {
 }
 
 
+def _without_subject(message: str, label: str) -> str:
+    """``"sla_compliance needs [[sla]] ..."`` → ``"needs [[sla]] ..."``: the tile or table
+    already names the KPI."""
+    name = label.partition(":")[0]
+    return message[len(name) + 1 :] if message.startswith(name + " ") else message
+
+
+#: Columns of a KPI answer that are not keys (period, dimensions, age band).
+_VALUE_COLUMNS = ("metric", "value", "n", "ci_low", "ci_high", "note")
+
 _FLIGHTS: dict[Any, threading.Lock] = {}
 _FLIGHTS_GUARD = threading.Lock()
 
 
 @dataclass
 class Frame:
-    """A KPI answer and the selectors left out because a filter does not apply to them."""
+    """A KPI answer, the selectors left out (a filter does not apply to them, or they cannot
+    be computed), and the notes of those whose value has no basis in the data."""
 
     rows: pd.DataFrame
     unavailable: dict[str, str] = field(default_factory=dict)  # selector label -> reason
+    notes: dict[str, str] = field(default_factory=dict)  # selector label -> its rows' note
+
+    @classmethod
+    def of(cls, result: KpiResult, unavailable: dict[str, str]) -> Frame:
+        """A frame from a partial KPI answer: its errors join ``unavailable``, and the one
+        keyless row of a metric without a basis leaves the rows for ``notes``."""
+        failed = {e.metric: _without_subject(str(e.error), e.metric) for e in result.errors}
+        unavailable = {**unavailable, **failed}
+        rows, notes = result.rows, {}
+        if "note" in rows.columns and rows["note"].notna().any():
+            noted = rows[rows["note"].notna()]
+            notes = {str(m): str(n) for m, n in zip(noted["metric"], noted["note"], strict=True)}
+            keys = [c for c in rows.columns if c not in _VALUE_COLUMNS]
+            if keys:
+                keyless = rows["note"].notna() & rows[keys].isna().all(axis=1)
+                rows = rows[~keyless]
+        return cls(rows, unavailable, notes)
 
     def for_metric(self, label: str) -> pd.DataFrame:
         return self.rows[self.rows["metric"] == label] if len(self.rows) else self.rows
@@ -116,8 +146,11 @@ class PageContext:
             self.filters.where,
             self.filters.business_hours,
         )
-        rows = self.cached(key, lambda: self.reader.con.kpi(usable, **arguments))
-        return Frame(rows, unavailable)
+        con = self.reader.con
+        result = self.cached(
+            key, lambda: run_kpi_partial(con.backend, con.query(usable, **arguments))
+        )
+        return Frame.of(result, unavailable)
 
     def cached(self, key: Any, compute: Callable[[], Any]) -> Any:
         """``compute()`` once per key and load of the store (the app's shared cache).

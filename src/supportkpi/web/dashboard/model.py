@@ -36,7 +36,9 @@ class Tile:
     change_sentence: str | None = None
     sparkline: Chart | None = None
     drill_url: str | None = None
-    unavailable: str | None = None  # why there is no number (a filter it cannot take)
+    #: Why there is no number: a filter it cannot take, or the config it needs.
+    unavailable: str | None = None
+    note: str | None = None  # why the value is null (what the data lacks)
 
 
 @dataclass
@@ -102,10 +104,11 @@ class Table:
 
 @dataclass
 class EmptyState:
-    """What is missing and the command that loads it."""
+    """What is missing (data or configuration) and the command that adds it."""
 
     message: str
     command: str | None = None
+    action: str = "Load it with"  # the words before the command
 
 
 @dataclass

@@ -27,6 +27,7 @@ def environment() -> Environment:
     )
     env.filters["display"] = display
     env.filters["spec_json"] = spec_json
+    env.filters["sentence"] = sentence
     env.globals.update(
         presets=PRESETS,
         grain_choices=GRAIN_CHOICES,
@@ -44,6 +45,12 @@ def asset_url(name: str) -> str:
 def spec_json(value: Any) -> Markup:
     """JSON safe inside a ``<script>`` element; NaN and infinity become null (JSON has none)."""
     return htmlsafe_json_dumps(plain(value))
+
+
+def sentence(text: str) -> str:
+    """``text`` with a capital first letter (Jinja's ``capitalize`` lowercases the rest,
+    which would turn ``--config FILE`` into ``--config file``)."""
+    return text[:1].upper() + text[1:]
 
 
 def render(template: str, **context: Any) -> str:

@@ -50,6 +50,7 @@ def build_tiles(
         row = totals.total(sel.label) or {"value": None, "n": 0}
         tile.value = _number(row.get("value"))
         tile.n = int(row.get("n") or 0)
+        tile.note = totals.notes.get(sel.label)
         tile.shown = format_value(tile.value, sel.metric.unit, sel.stat)
         tile.interval = interval_text(row, sel)
         if tile.n:
@@ -137,7 +138,8 @@ def sparkline_chart(series: Frame, sel: Selector, title: str) -> Chart | None:
 
 def _changes(ctx: PageContext, selectors: Sequence[str], totals: Frame) -> dict[str, KpiChange]:
     usable = [parse_selector(s).label for s in selectors]
-    usable = [label for label in usable if label not in totals.unavailable]
+    # Neither a metric left out nor one without a value to compare (its note says why).
+    usable = [x for x in usable if x not in totals.unavailable and x not in totals.notes]
     if not usable:
         return {}
     f = ctx.filters

@@ -10,7 +10,12 @@ from supportkpi.report.format import format_value
 from supportkpi.web.dashboard import charts
 from supportkpi.web.dashboard.context import Frame, PageContext
 from supportkpi.web.dashboard.model import Chart, Column, PageView, Section, Table
-from supportkpi.web.dashboard.pages.common import csv_url, metric_columns, number
+from supportkpi.web.dashboard.pages.common import (
+    csv_url,
+    metric_columns,
+    number,
+    unavailable_note,
+)
 from supportkpi.web.dashboard.tiles import title_of
 
 BOARD = (
@@ -97,10 +102,7 @@ def leaderboard(ctx: PageContext, frame: Frame, dim: str, reference: float | Non
         ranked,
         csv_url=csv_url(ctx, f"{dim}-board"),
     )
-    if frame.unavailable:
-        table.note = "Left out under the current filters: " + ", ".join(
-            f"{k} ({v})" for k, v in frame.unavailable.items()
-        )
+    table.note = unavailable_note(frame)
     for index, row in enumerate(ranked):
         for sel in sels:
             if row.get(f"{sel.label}:n"):

@@ -227,10 +227,10 @@ def label_of(dim: str) -> str:
 
 
 def unavailable_note(frame: Frame) -> str | None:
-    if not frame.unavailable:
-        return None
+    """What the table leaves out or cannot show, and why (a filter, the config, the data)."""
     parts = [f"{label} ({reason})" for label, reason in frame.unavailable.items()]
-    return "Left out under the current filters: " + "; ".join(parts) + "."
+    parts += [f"{label} ({note})" for label, note in frame.notes.items()]
+    return "No values for: " + "; ".join(parts) + "." if parts else None
 
 
 def csv_url(ctx: PageContext, table_id: str) -> str:

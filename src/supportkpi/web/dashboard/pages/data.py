@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from supportkpi.store.quarantine import quarantine_entries
 from supportkpi.web.dashboard import charts
 from supportkpi.web.dashboard.context import LOAD_HINTS, PageContext
 from supportkpi.web.dashboard.model import Chart, Column, PageView, Section, Table
@@ -93,13 +94,21 @@ def _quarantine(ctx: PageContext) -> Section:
     section = Section(
         "Quarantine",
         id="quarantine",
-        intro="Rows rejected at load time, each with the rule it broke.",
+        intro="Rows rejected at load time and not yet loaded again, each with the rule it broke.",
     )
-    rejects = ctx.reader.store.rejects().to_pylist()
-    rejects.sort(key=lambda r: (-(r["load_id"] or 0), r["file_name"] or "", r["row_number"] or 0))
+    con = ctx.reader.store.con
+    rejects = quarantine_entries(con)
+    closed = len(quarantine_entries(con, include_resolved=True)) - len(rejects)
+    if closed:
+        section.notes.append(
+            f"{closed:,} earlier rejects are closed: a later load stored those rows (or "
+            "rejected them again). `supportkpi rejects --all` lists them."
+        )
     if not rejects:
-        section.notes.append("No rejected rows: every loaded row passed validation.")
+        section.notes.append("No open rejects: every loaded row is stored.")
         return section
+    for row in rejects:
+        row["key"] = " | ".join(str(v) for v in (row["row_key"] or {}).values())
     by_rule = Counter(f"{r['table_name']}: {r['rule']}" for r in rejects)
     data = [
         {"category": k, "y": v, "shown": f"{v:,} rows", "drill": None}
@@ -115,6 +124,7 @@ def _quarantine(ctx: PageContext) -> Section:
         Column("table_name", "table"),
         Column("file_name", "file"),
         Column("row_number", "row", "int", numeric=True),
+        Column("key", "key"),
         Column("column_name", "column"),
         Column("value", "value"),
         Column("rule", "rule"),
@@ -123,7 +133,7 @@ def _quarantine(ctx: PageContext) -> Section:
     section.tables = [
         Table(
             "rejects",
-            f"{len(rejects):,} rejected rows",
+            f"{len(rejects):,} open rejected rows",
             columns,
             rejects,
             csv_url=csv_url(ctx, "rejects"),

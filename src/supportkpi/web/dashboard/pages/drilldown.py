@@ -10,11 +10,12 @@ from typing import Any
 
 import pandas as pd
 
-from supportkpi.engine.query import parse_selector
-from supportkpi.errors import InputError
+from supportkpi.engine.query import Selector, missing_basis, parse_selector
+from supportkpi.errors import ConfigError, InputError
 from supportkpi.web.dashboard.context import PageContext
-from supportkpi.web.dashboard.model import Column, PageView, Section, Table
+from supportkpi.web.dashboard.model import Column, EmptyState, PageView, Section, Table
 from supportkpi.web.dashboard.pages.common import csv_url, frame_rows
+from supportkpi.web.dashboard.render import sentence
 from supportkpi.web.dashboard.tiles import title_of
 
 PAGE_SIZE = 50
@@ -47,6 +48,29 @@ def build(ctx: PageContext, download: bool = False) -> PageView:
         "business_hours": ctx.filters.business_hours,
     }
     con = ctx.reader.con
+    # Rows behind a value that has no basis would read as that value's evidence.
+    missing = missing_basis(con.backend, sel.metric)
+    if missing is not None:
+        view.sections.append(Section(title, id="rows", empty=EmptyState(_sentence(missing.note))))
+        return view
+    try:
+        return _rows_view(ctx, view, sel, period, page, download, arguments)
+    except ConfigError as exc:  # the metric needs configuration: say which, as the tiles do
+        view.sections.append(Section(title, id="rows", empty=EmptyState(_sentence(str(exc)))))
+        return view
+
+
+def _rows_view(
+    ctx: PageContext,
+    view: PageView,
+    sel: Selector,
+    period: str | None,
+    page: int,
+    download: bool,
+    arguments: dict[str, Any],
+) -> PageView:
+    con = ctx.reader.con
+    title = title_of(sel)
     if download:
         frames, total, number = [], 0, 1
         while True:
@@ -71,6 +95,10 @@ def build(ctx: PageContext, download: bool = False) -> PageView:
     section.tables.append(table)
     view.sections.append(section)
     return view
+
+
+def _sentence(text: str) -> str:
+    return sentence(text) + ("" if text.endswith(".") else ".")
 
 
 def _heading(ctx: PageContext, title: str, period: str | None, total: int) -> str:

@@ -11,7 +11,15 @@ from supportkpi.report.format import format_value
 from supportkpi.sla.at_risk import at_risk
 from supportkpi.web.dashboard import charts
 from supportkpi.web.dashboard.context import Frame, PageContext
-from supportkpi.web.dashboard.model import Chart, Column, PageView, Section, Table, Tile
+from supportkpi.web.dashboard.model import (
+    Chart,
+    Column,
+    EmptyState,
+    PageView,
+    Section,
+    Table,
+    Tile,
+)
 from supportkpi.web.dashboard.pages.common import csv_url, frame_rows, number
 from supportkpi.web.dashboard.pages.quality import interval_chart
 from supportkpi.web.dashboard.tiles import build_tiles
@@ -28,12 +36,13 @@ def build(ctx: PageContext) -> PageView:
         view.sections.append(Section("SLA", empty=empty))
         return view
     if not ctx.settings.sla:
-        section = Section("SLA policies", id="policies")
-        section.notes.append(
-            "No SLA policies configured: add [[sla]] policies to the config file (see "
-            "examples/config/supportkpi.toml) and start the server with --config FILE."
+        empty = EmptyState(
+            "No SLA policies configured: add [[sla]] policies (the targets per priority, "
+            "segment or channel) to a config file; examples/config/supportkpi.toml has some.",
+            f"supportkpi serve --db {ctx.db_path} --config FILE",
+            action="Then start the server with",
         )
-        view.sections.append(section)
+        view.sections.append(Section("SLA policies", id="policies", empty=empty))
         return view
     tiles = build_tiles(ctx, ["sla_compliance"])
     by_target = ctx.kpi(["sla_compliance"], by=["sla_target"])
