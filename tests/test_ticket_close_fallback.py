@@ -26,9 +26,12 @@ def _tables() -> dict[str, pd.DataFrame]:
         ticket("C1", "2024-01-02 09:00", status="closed", closed_at="2024-01-02 11:00"),
         # C2: solved_at wins over closed_at: solved at 10:00 (resolution 3600 s).
         ticket(
-            "C2", "2024-01-02 09:00", status="closed",
-            solved_at="2024-01-02 10:00", closed_at="2024-01-03 10:00",
-        ),  # fmt: skip
+            "C2",
+            "2024-01-02 09:00",
+            status="closed",
+            solved_at="2024-01-02 10:00",
+            closed_at="2024-01-03 10:00",
+        ),
         # C3: status closed, no time at all: never in the backlog, no resolution time.
         ticket("C3", "2024-01-03 09:00", status="closed"),
         # C4: status solved, no time: the same.
