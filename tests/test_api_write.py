@@ -72,11 +72,13 @@ def test_ingest_summary_quarantine_log_and_fresh_kpis(
         again = client.post("/api/ingest/tickets", files=upload).json()
         assert (again["inserted"], again["unchanged"], again["rejected"]) == (0, 2, 1)
         rejects = client.get("/api/rejects").json()["rows"]
+        every = client.get("/api/rejects", params={"all": "true"}).json()["rows"]
         loads = client.get("/api/loads").json()["rows"]
+    # The same bad row rejected again supersedes its first entry: one open entry, not two.
     assert [(r["load_id"], r["row_number"], r["column_name"], r["rule"]) for r in rejects] == [
         (2, 2, "created_at", "timestamp"),
-        (1, 2, "created_at", "timestamp"),
     ]
+    assert [(r["load_id"], r["row_number"]) for r in every] == [(2, 2), (1, 2)]
     assert "march.csv row 2" in rejects[0]["message"]
     assert [(r["load_id"], r["rows_in"], r["inserted"], r["rejected"]) for r in loads] == [
         (1, 3, 2, 1),
