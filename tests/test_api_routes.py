@@ -22,9 +22,9 @@ from cli_support import run_cli
 from fastapi.testclient import TestClient
 
 import supportkpi
+from supportkpi.report.rows import plain
 from supportkpi.store import Store
 from supportkpi.web import create_app
-from supportkpi.web.app import plain
 
 
 def _t(text: str) -> datetime:
@@ -175,7 +175,7 @@ def test_kpi_repeated_query_is_served_from_the_cache(
     assert first == second and len(calls) == 1
     _ok(client.get("/api/kpi", params={**params, "from": "2024-01-02"}))
     assert len(calls) == 2
-    monkeypatch.setattr("supportkpi.web.app.KPI_CACHE_SECONDS", 0.0)  # answers age with the clock
+    monkeypatch.setattr("supportkpi.web.state.KPI_CACHE_SECONDS", 0.0)  # answers age with the clock
     _ok(client.get("/api/kpi", params={**params, "from": "2024-01-03"}))
     _ok(client.get("/api/kpi", params={**params, "from": "2024-01-03"}))
     assert len(calls) == 4

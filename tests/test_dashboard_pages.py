@@ -22,7 +22,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from supportkpi import demo
-from supportkpi.engine.query import parse_selector
+from supportkpi.metrics.selector import parse_selector
 from supportkpi.report.format import format_value
 from supportkpi.store import Store
 from supportkpi.web import create_app

@@ -20,7 +20,7 @@ from kpi_support import ENGINES, events_frame, make_source, msg, ticket, tickets
 import supportkpi
 from supportkpi.config.settings import parse_settings
 from supportkpi.errors import ConfigError
-from supportkpi.sla.at_risk import at_risk
+from supportkpi.report.at_risk import at_risk
 
 CONFIG = {
     "business_hours": {

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from browser_support import Watched, screenshot
 
-from supportkpi.engine.query import parse_selector
+from supportkpi.metrics.selector import parse_selector
 from supportkpi.report.format import format_value
 from supportkpi.web.dashboard.registry import PAGES
 

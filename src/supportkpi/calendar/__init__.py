@@ -1,6 +1,7 @@
-"""Business calendars: weekly schedules, holidays and business-time durations."""
+"""Business calendars: weekly schedules and holidays (:mod:`~supportkpi.calendar.schedule`),
+business-time durations (:mod:`~supportkpi.calendar.business`) and the human durations of
+config files (:mod:`~supportkpi.calendar.durations`).
 
-from supportkpi.calendar.business import with_business_seconds
-from supportkpi.calendar.schedule import BusinessHours, Schedule, load_business_hours
-
-__all__ = ["BusinessHours", "Schedule", "load_business_hours", "with_business_seconds"]
+The package itself imports nothing, so that a command reading a duration ("4h") does not
+pay for the holiday calendars.
+"""

@@ -3,49 +3,39 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from supportkpi.cli.kpi_commands import FORMATS, Source, _plain
+from supportkpi.cli.kpi_commands import FORMATS
+from supportkpi.cli.options import FromDate, SourceOptions, ToDate, source_options
 from supportkpi.errors import InputError
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
+    @source_options
     def customers(
-        db: Source,
-        engine: Annotated[str, typer.Option(help="duckdb or pyspark.")] = "duckdb",
-        from_: Annotated[
-            str | None, typer.Option("--from", help="First local date (inclusive), YYYY-MM-DD.")
-        ] = None,
-        to: Annotated[
-            str | None, typer.Option("--to", help="Last local date (exclusive), YYYY-MM-DD.")
-        ] = None,
-        tz: Annotated[
-            str | None, typer.Option(help="Report timezone (IANA); overrides the config.")
-        ] = None,
-        config: Annotated[Path | None, typer.Option(help="TOML config file (SPEC §7).")] = None,
+        source: SourceOptions,
+        from_: FromDate = None,
+        to: ToDate = None,
         format_: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     ) -> None:
         """Per customer: tickets, calls, support cost (evenly per contact), revenue, segment."""
         # Imported here, not at the top, so that the CLI starts without the engine.
-        from supportkpi.api import Connection
+        from supportkpi.report.rows import frame_records
         from supportkpi.report.value_vs_cost import value_vs_cost
 
         if format_ not in FORMATS:
             raise InputError(f"unknown format {format_!r}; use table, csv or json")
-        with Connection(db, engine=engine, tz=tz, config=config) as con:
+        with source.connect() as con:
             frame = value_vs_cost(con, start=from_, end=to)
         if format_ == "csv":
             typer.echo(frame.to_csv(index=False), nl=False)
             return
-        records = [
-            {str(k): _plain(v) for k, v in r.items()} for r in frame.to_dict(orient="records")
-        ]
+        records = frame_records(frame)
         if format_ == "json":
             typer.echo(json.dumps({"rows": records}, indent=2))
             return

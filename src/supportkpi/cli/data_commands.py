@@ -24,7 +24,6 @@ DbOption = Annotated[Path, typer.Option("--db", help="The supportkpi DuckDB file
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 #: The keys of ``ingest --json``, in order (SPEC §6).
-SUMMARY_KEYS = ("table", "rows_in", "inserted", "updated", "unchanged", "rejected")
 _STAGES = {"read": "validating", "validated": "writing", "written": "committing"}
 
 
@@ -51,6 +50,7 @@ def ingest(
     from supportkpi.ingest import ingest_files
     from supportkpi.ingest.loader import check_inputs, recent_rejects
     from supportkpi.store import Store
+    from supportkpi.store.store import SUMMARY_KEYS
 
     checked_mapping = check_inputs(table, files, mapping)  # before the database is created
     with Store(db) as store, _progress(enabled=not as_json) as progress:

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from supportkpi.config.durations import parse_duration
+from supportkpi.calendar.durations import parse_duration
 from supportkpi.errors import InputError
 
 Source = Annotated[str, typer.Option("--db", help="A .duckdb store or a folder of Parquet files.")]
@@ -74,7 +74,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Open tickets whose SLA target falls due within the horizon, soonest first."""
         from supportkpi.api import Connection
-        from supportkpi.sla.at_risk import at_risk
+        from supportkpi.report.at_risk import at_risk
 
         try:
             horizon_s = parse_duration(horizon)

@@ -6,9 +6,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from supportkpi.config.durations import parse_duration
+from supportkpi.calendar.durations import parse_duration
 from supportkpi.errors import SupportKpiError
 from supportkpi.metrics.registry import Unit
+from supportkpi.metrics.selector import parse_selector
 
 _TARGET = re.compile(r"^\s*(<=|>=|<|>|==)\s*(.+?)\s*$")
 
@@ -49,8 +50,6 @@ def parse_threshold(text: str, unit: Unit) -> float:
 
 def parse_targets(section: Any, problems: list[str]) -> list[KpiTarget]:
     """Parse ``[targets]``; problems are appended, never raised."""
-    from supportkpi.engine.query import parse_selector
-
     if section is None:
         return []
     if not isinstance(section, dict):

@@ -18,6 +18,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
 from supportkpi.errors import InputError
@@ -150,3 +152,13 @@ def parse_date(value: str | date | None, what: str) -> date | None:
         return date.fromisoformat(str(value))
     except ValueError:
         raise InputError(f"invalid {what} date {value!r}; use YYYY-MM-DD") from None
+
+
+def with_period(frame: ir.Table, tz: str, grain: str, column: str = "at") -> ir.Table:
+    """Add ``period`` (bucket start as a local day number) for the instant in ``column``."""
+    b = ibis.memtable(bucket_table(tz, grain))
+    frame = frame.mutate(_utc_day=(frame[column] / 86400).floor().cast("int64"))
+    joined = frame.join(b, frame._utc_day == b.utc_day)
+    return joined.mutate(
+        period=ibis.ifelse(joined[column] < joined.switch_s, joined.key_before, joined.key_after)
+    ).drop("_utc_day", "utc_day", "switch_s", "key_before", "key_after")

@@ -23,7 +23,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from supportkpi.engine import periods
-from supportkpi.engine.aggregate import with_period
+from supportkpi.engine.periods import with_period
 from supportkpi.metrics.agent_time import labor_cost
 from supportkpi.metrics.basis import ORDERS, SUPPORT_COSTS
 from supportkpi.metrics.context import MetricContext

@@ -19,7 +19,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from supportkpi.engine import periods
-from supportkpi.engine.aggregate import with_period
+from supportkpi.engine.periods import with_period
 from supportkpi.metrics.context import MetricContext
 
 #: The one period key when the query has no grain.

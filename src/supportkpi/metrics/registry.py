@@ -4,23 +4,9 @@ A :class:`Metric` holds what a reader needs (id, title, unit, kind, good directi
 seed references) and one builder that returns Ibis expressions. The registry feeds the CLI
 (`supportkpi metrics`), the API, the dashboard and ``docs/metrics.md``.
 
-How a builder's output is aggregated is declared by its :class:`Aggregation`:
-
-- ``distribution``: rows ``at, <dims>, x``; stats mean, median, pNN, count, sum over ``x``.
-- ``count``: rows ``at, <dims>``; the value is the number of rows.
-- ``sum``: rows ``at, <dims>, x``; the value is the sum of ``x``.
-- ``count_where``: rows ``at, <dims>, num, den``; value ``sum(num)``, n ``sum(den)``.
-- ``mean``: rows ``at, <dims>, x``; the mean of ``x`` with a t-interval (scores such as CES).
-- ``nps``: rows ``at, <dims>, promoter, detractor`` (0/1 flags); value ``100 * (promoters -
-  detractors) / responses`` with the multinomial interval.
-- ``ratio``: rows ``at, <dims>, num, den``; value ``sum(num) / sum(den)``, n ``sum(den)``,
-  with a Wilson interval.
-- ``quotient``: two frames ``(numerator, denominator)`` of ``at, <dims>, x``; value
-  ``sum(num.x) / sum(den.x)``.
-- ``cumulative``: rows ``at, <dims>, delta``; the value at a bucket end T is the sum of
-  ``delta`` over ``at < T`` (a point-in-time level such as the backlog).
-- ``open_intervals``: rows ``open_at, close_at, since, <dims>``; at each bucket end T, the
-  rows open at T (``open_at < T <= close_at``), with their age ``T - since``.
+How a builder's output is aggregated is declared by its :class:`Aggregation`; what each
+aggregation means (the rows it takes, its statistics, interval and test) is the table of
+:mod:`supportkpi.metrics.kinds`.
 
 A metric also declares what it ``needs`` (:mod:`supportkpi.metrics.basis`): the kind of input
 without which its number would have no basis (message events for reply KPIs, surveys of its
@@ -36,6 +22,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from supportkpi.errors import NotFoundError
+from supportkpi.metrics.kinds import KINDS, Aggregation, AggregationKind
 
 if TYPE_CHECKING:
     from supportkpi.metrics.basis import Basis
@@ -49,19 +36,6 @@ class Kind(StrEnum):
     RATIO = "ratio"
     CUMULATIVE = "cumulative"
     DERIVED = "derived"
-
-
-class Aggregation(StrEnum):
-    DISTRIBUTION = "distribution"
-    COUNT = "count"
-    SUM = "sum"
-    COUNT_WHERE = "count_where"
-    MEAN = "mean"
-    NPS = "nps"
-    RATIO = "ratio"
-    QUOTIENT = "quotient"
-    CUMULATIVE = "cumulative"
-    OPEN_INTERVALS = "open_intervals"
 
 
 class Unit(StrEnum):
@@ -101,17 +75,27 @@ class Metric:
     needs: tuple[Basis, ...] = ()
     #: The note of a row whose value is null although the inputs exist (e.g. an empty base).
     null_note: str | None = None
+    #: Whether ``business_hours`` changes the value (durations counted in open hours only).
+    business_hours: bool = False
+    #: What ``n`` counts in words ("40 agents now"), when not the rows' id column.
+    n_noun: str | None = None
+    #: For point-in-time levels: the items behind a level, as ``open_at, close_at, since,
+    #: <dims>, <id>`` (the backlog's open tickets), listed by the drill-down.
+    open_items: Callable[[MetricContext], Any] | None = field(default=None, repr=False)
+
+    @property
+    def aggregation_kind(self) -> AggregationKind:
+        """What the aggregation means: measures, interval, test, row list."""
+        return KINDS[self.aggregation]
 
     @property
     def stats(self) -> tuple[str, ...]:
-        if self.aggregation in (Aggregation.DISTRIBUTION, Aggregation.OPEN_INTERVALS):
-            return ("mean", "median", "pNN", "count", "sum")
-        return ()
+        return self.aggregation_kind.stats
 
     @property
     def has_interval(self) -> bool:
         """Rates and scores carry a 95% interval (``ci_low``, ``ci_high``)."""
-        return self.aggregation in (Aggregation.RATIO, Aggregation.NPS, Aggregation.MEAN)
+        return self.aggregation_kind.has_interval
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -207,8 +191,4 @@ def _load_families() -> None:
     import importlib
 
     for module in FAMILY_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:  # a family not written yet
-            if exc.name != module:
-                raise
+        importlib.import_module(module)

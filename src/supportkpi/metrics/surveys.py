@@ -240,6 +240,7 @@ register(
         seeds=("001", "003"),
         dimensions=("agent", "team"),
         options=("csat_satisfied_min", "csat_scale_max"),
+        n_noun="agents",
         **_RATE,  # type: ignore[arg-type]
     )
 )

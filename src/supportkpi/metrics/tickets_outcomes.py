@@ -208,6 +208,7 @@ register(
         kind=Kind.CUMULATIVE,
         aggregation=Aggregation.CUMULATIVE,
         build=_backlog,
+        open_items=open_intervals,
         family=_OUTCOMES,
         good="lower",
         seeds=("001", "003", "004"),

@@ -75,6 +75,7 @@ def _unanswered(ctx: MetricContext) -> ir.Table:
 
 _SPEED = dict(
     unit=Unit.SECONDS,
+    business_hours=True,
     kind=Kind.SIMPLE,
     aggregation=Aggregation.DISTRIBUTION,
     good="lower",

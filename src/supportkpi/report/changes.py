@@ -24,7 +24,6 @@ missing.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -33,12 +32,14 @@ from typing import Any
 import ibis.expr.types as ir
 import pandas as pd
 
-from supportkpi.api import Connection
 from supportkpi.engine import periods
-from supportkpi.engine.query import KpiQuery, Selector, missing_basis, parse_selector, run_kpi
 from supportkpi.errors import InputError
-from supportkpi.metrics.context import MetricContext
-from supportkpi.metrics.registry import Aggregation, Unit
+from supportkpi.metrics.kinds import TEST_INPUTS
+from supportkpi.metrics.registry import Unit
+from supportkpi.metrics.selector import Selector, parse_selector
+from supportkpi.query.request import KpiRequest
+from supportkpi.query.runner import missing_basis, run_kpi
+from supportkpi.query.session import Session
 from supportkpi.report.format import format_value
 from supportkpi.stats import Change, compare
 
@@ -75,7 +76,7 @@ class KpiChange:
 
 
 def compare_periods(
-    con: Connection,
+    con: Session,
     metrics: Sequence[str] | str,
     current: Period,
     previous: Period,
@@ -84,14 +85,16 @@ def compare_periods(
 ) -> list[KpiChange]:
     """Each KPI of ``metrics`` in ``previous`` and ``current`` (half-open local date ranges).
 
-    ``filters`` are :meth:`Connection.kpi`'s keyword arguments other than the range, grain and
+    ``filters`` are :meth:`Session.kpi`'s keyword arguments other than the range, grain and
     breakdown: ``where``, ``tz``, ``cohort``, ``business_hours``, ``options``.
+    ``business_hours`` applies to the metrics it changes (durations) and not to the others.
     """
     for key in ("grain", "by", "start", "end"):
         if filters.get(key):
             raise InputError(f"compare_periods compares whole periods; {key!r} is not allowed")
         filters.pop(key, None)
     names = [metrics] if isinstance(metrics, str) else list(metrics)
+    business_hours = bool(filters.pop("business_hours", False))
     out = []
     for name in names:
         sel = parse_selector(name)
@@ -99,8 +102,9 @@ def compare_periods(
         if missing is not None:
             out.append(_not_compared(sel, missing.note))
             continue
-        before = _period(con, name, sel, previous, filters)
-        now = _period(con, name, sel, current, filters)
+        own = {**filters, "business_hours": business_hours and sel.metric.business_hours}
+        before = _period(con, name, sel, previous, own)
+        now = _period(con, name, sel, current, own)
         out.append(_describe(sel, before, now, confidence))
     return out
 
@@ -115,67 +119,28 @@ class _Summary:
 
 
 def _period(
-    con: Connection, name: str, sel: Selector, period: Period, filters: dict[str, Any]
+    con: Session, name: str, sel: Selector, period: Period, filters: dict[str, Any]
 ) -> _Summary:
     query = con.query([name], start=period[0], end=period[1], **filters)
-    test = _test_of(sel)
+    test = sel.metric.aggregation_kind.test(sel)
     if test is None:
         row = run_kpi(con.backend, query).iloc[0]
         value = None if row["value"] is None else float(row["value"])
         return _Summary(value, int(row["n"]), None, None, "observations")
     rows = _rows(con, sel, query)
-    noun = (
-        "agents"
-        if sel.metric.id == "asat"
-        else next((NOUNS[c] for c in NOUNS if c in rows.columns), "observations")
-    )
-    if test == "proportion":
-        agg = rows.aggregate(s=rows.num.sum(), n=rows.den.sum())
-    elif test == "nps":
-        agg = rows.aggregate(p=rows.promoter.sum(), d=rows.detractor.sum(), n=rows.count())
-    else:
-        agg = rows.aggregate(n=rows.x.count(), mean=rows.x.mean(), std=rows.x.std())
-    r = con.backend.execute(agg).iloc[0]
-    n = 0 if _missing(r["n"]) else int(r["n"])
-    if n == 0:
+    noun = sel.metric.n_noun or next((NOUNS[c] for c in NOUNS if c in rows.columns), "observations")
+    inputs = TEST_INPUTS[test]
+    r = con.backend.execute(rows.aggregate(**inputs.aggregate(rows))).iloc[0]
+    if _missing(r["n"]) or int(r["n"]) == 0:
         return _Summary(None, 0, test, None, noun)
-    if test == "proportion":
-        s = int(r["s"])
-        return _Summary(s / n, n, test, (s, n), noun)
-    if test == "nps":
-        p, d = int(r["p"]), int(r["d"])
-        return _Summary(100.0 * (p - d) / n, n, test, (p, n - p - d, d), noun)
-    std = None if _missing(r["std"]) else float(r["std"])
-    return _Summary(float(r["mean"]), n, test, (n, float(r["mean"]), std), noun)
+    value, n, stats = inputs.summary(r)
+    return _Summary(value, n, test, stats, noun)
 
 
-def _test_of(sel: Selector) -> str | None:
-    agg = sel.metric.aggregation
-    if agg is Aggregation.RATIO:
-        return "proportion"
-    if agg is Aggregation.NPS:
-        return "nps"
-    if agg is Aggregation.MEAN or (agg is Aggregation.DISTRIBUTION and sel.stat == "mean"):
-        return "mean"
-    return None
-
-
-def _rows(con: Connection, sel: Selector, query: KpiQuery) -> ir.Table:
+def _rows(con: Session, sel: Selector, query: KpiRequest) -> ir.Table:
     """The metric's rows in the query's range and filters, as ``supportkpi kpi`` reads them."""
     lo, hi = periods.range_bounds(query.start, query.end, query.tz)
-    ctx = MetricContext(
-        backend=con.backend,
-        options=query.options,
-        cohort=query.cohort,
-        range_end=hi,
-        range_start=lo,
-        tz=query.tz,
-        business=query.calendar if query.business_hours else None,
-        calendar=query.calendar,
-        sla_policies=query.sla_policies,
-        as_of=hi if hi is not None else int(time.time()),
-    )
-    rows = sel.metric.build(ctx)
+    rows = sel.metric.build(query.context(con.backend, lo, hi))
     for dim, values in query.where.items():
         rows = rows.filter(rows[dim].isin(list(values)))
     if lo is not None:

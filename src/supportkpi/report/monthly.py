@@ -12,10 +12,9 @@ from typing import Any
 
 import pandas as pd
 
-from supportkpi.api import Connection
 from supportkpi.engine.periods import next_bucket
-from supportkpi.engine.query import parse_selector
-from supportkpi.metrics.registry import Aggregation
+from supportkpi.metrics.selector import parse_selector
+from supportkpi.query.session import Session
 from supportkpi.report.format import format_value
 from supportkpi.stats import compare
 
@@ -45,7 +44,7 @@ class MonthlyRow:
     note: str | None = None  # why there is no number (the KPI row's note)
 
 
-def last_full_month(con: Connection) -> tuple[date, date, date]:
+def last_full_month(con: Session) -> tuple[date, date, date]:
     """(previous month start, last full month start, its end) from the data's last ticket."""
     t = con.backend.table("tickets")
     last = con.backend.execute(t.aggregate(last=t.created_at.max()))["last"].iloc[0]
@@ -89,11 +88,14 @@ def raise_empty() -> None:
 
 
 def monthly_report(
-    con: Connection, metrics: tuple[str, ...] = HEADLINE, tz: str = "UTC"
+    con: Session, metrics: tuple[str, ...] = HEADLINE
 ) -> tuple[str, list[MonthlyRow]]:
-    """Headline KPIs for the last full month and the month before, with significance words."""
+    """Headline KPIs for the last full month and the month before, with significance words.
+
+    Months are local to the session's timezone (the config's, or the one it was opened with).
+    """
     previous, current, end = last_full_month(con)
-    frame = con.kpi(list(metrics), start=previous, end=end, grain="month", tz=tz)
+    frame = con.kpi(list(metrics), start=previous, end=end, grain="month")
     rows = []
     for selector in metrics:
         parsed = parse_selector(selector)
@@ -102,7 +104,11 @@ def monthly_report(
         part = rows_of[rows_of["period"].notna()].set_index("period")
         (v0, n0), (v1, n1) = _pick(part, previous), _pick(part, current)
         change = ""
-        if metric.aggregation is Aggregation.RATIO and v0 is not None and v1 is not None:
+        if (
+            metric.aggregation_kind.test(parsed) == "proportion"
+            and v0 is not None
+            and v1 is not None
+        ):
             c = compare("proportion", (round(v0 * n0), n0), (round(v1 * n1), n1))
             verdict = "significant" if c.significant else "not significant"
             change = f"{(v1 - v0) * 100:+.1f} pts ({verdict} at 95%)"

@@ -6,12 +6,12 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from supportkpi.engine.query import parse_selector
 from supportkpi.errors import ConfigError
+from supportkpi.metrics.selector import parse_selector
 from supportkpi.report.format import format_value
 
 if TYPE_CHECKING:
-    from supportkpi.api import Connection
+    from supportkpi.query.session import Session
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class TargetResult:
 
 
 def evaluate_targets(
-    con: Connection, start: date | str | None = None, end: date | str | None = None
+    con: Session, start: date | str | None = None, end: date | str | None = None
 ) -> list[TargetResult]:
     """Every ``[targets]`` bound of the connection's config, on ``[start, end)``."""
     targets = con.settings.targets

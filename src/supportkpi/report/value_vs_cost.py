@@ -25,11 +25,11 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from supportkpi.api import Connection
 from supportkpi.engine import periods
 from supportkpi.metrics.context import MetricContext
 from supportkpi.metrics.costs import support_costs
 from supportkpi.metrics.ticket_facts import tickets_base
+from supportkpi.query.session import Session
 
 COLUMNS = (
     "customer_id",
@@ -44,7 +44,7 @@ COLUMNS = (
 
 
 def value_vs_cost(
-    con: Connection,
+    con: Session,
     start: str | date | None = None,
     end: str | date | None = None,
     tz: str | None = None,

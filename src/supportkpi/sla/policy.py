@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from supportkpi.config.durations import parse_duration
+from supportkpi.calendar.durations import parse_duration
 
 TARGET_TYPES = ("first_response", "next_response", "resolution")
 MATCH_KEYS = ("priority", "segment", "channel")

@@ -36,6 +36,10 @@ CREATE TABLE IF NOT EXISTS {LOAD_LOG} (
 )"""
 
 
+#: What a load reports to a reader (CLI table, API answer), in this order.
+SUMMARY_KEYS = ("table", "rows_in", "inserted", "updated", "unchanged", "rejected")
+
+
 @dataclass
 class LoadSummary:
     """What one load did. ``rows_in == inserted + updated + unchanged + rejected`` always."""

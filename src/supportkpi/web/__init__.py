@@ -4,7 +4,8 @@
 >>> app = create_app("demo.duckdb")          # doctest: +SKIP
 """
 
-from supportkpi.web.app import create_app, is_loopback
+from supportkpi.web.app import create_app
+from supportkpi.web.state import is_loopback
 from supportkpi.web.tokens import create_token, has_tokens, verify_token
 
 __all__ = ["create_app", "create_token", "has_tokens", "is_loopback", "verify_token"]

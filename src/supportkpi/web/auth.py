@@ -13,7 +13,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 
-from supportkpi.web.app import api_state
+from supportkpi.web.state import api_state
 from supportkpi.web.tokens import ROLES, role_allows, verify_token
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `supportkpi token create`.")

@@ -11,11 +11,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse
 
-from supportkpi.cli.data_commands import SUMMARY_KEYS
 from supportkpi.ingest.loader import check_inputs, ingest_file
+from supportkpi.report.rows import plain
 from supportkpi.store.quarantine import quarantine_entries
-from supportkpi.web.app import ApiState, api_state, plain
+from supportkpi.store.store import SUMMARY_KEYS
 from supportkpi.web.auth import requires
+from supportkpi.web.state import ApiState, api_state
 
 router = APIRouter(tags=["data"])
 State = Annotated[ApiState, Depends(api_state)]

@@ -15,10 +15,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
-from supportkpi.cli.kpi_commands import computed, result_as_json
-from supportkpi.engine.query import parse_where, run_kpi_partial
-from supportkpi.web.app import ApiState, api_state, frame_records
+from supportkpi.query.request import parse_where
+from supportkpi.query.runner import computed, run_kpi_partial
+from supportkpi.report.rows import frame_records, result_as_json
 from supportkpi.web.auth import requires
+from supportkpi.web.state import ApiState, api_state
 
 router = APIRouter(tags=["kpi"], dependencies=[Depends(requires("viewer"))])
 

@@ -9,13 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
-from supportkpi.config.durations import parse_duration
+from supportkpi.calendar.durations import parse_duration
 from supportkpi.errors import InputError
+from supportkpi.report.at_risk import at_risk
+from supportkpi.report.rows import frame_records, plain
 from supportkpi.report.value_vs_cost import value_vs_cost
-from supportkpi.sla.at_risk import at_risk
 from supportkpi.staffing import staffing_summary
-from supportkpi.web.app import ApiState, api_state, frame_records, plain
 from supportkpi.web.auth import requires
+from supportkpi.web.state import ApiState, api_state
 
 router = APIRouter(tags=["operations"], dependencies=[Depends(requires("viewer"))])
 State = Annotated[ApiState, Depends(api_state)]

@@ -12,7 +12,7 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
-from supportkpi.web.app import ApiState
+from supportkpi.web.state import ApiState
 from supportkpi.web.tokens import verify_token
 
 COOKIE = "supportkpi_token"

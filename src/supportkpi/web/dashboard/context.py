@@ -19,12 +19,13 @@ from typing import Any
 import pandas as pd
 
 from supportkpi.config import Settings
-from supportkpi.engine.query import KpiResult, Selector, parse_selector, run_kpi_partial
-from supportkpi.metrics.registry import Aggregation
-from supportkpi.web.app import ApiState, Reader
+from supportkpi.metrics.selector import Selector, parse_selector
+from supportkpi.query.request import business_hours_apply
+from supportkpi.query.runner import KpiResult, run_kpi_partial
 from supportkpi.web.dashboard.facts import DataFacts
 from supportkpi.web.dashboard.filters import DashboardFilters
 from supportkpi.web.dashboard.model import EmptyState
+from supportkpi.web.state import ApiState, Reader
 
 #: How to load each table, for empty states: (what is missing, the command's arguments).
 LOAD_HINTS: dict[str, tuple[str, str]] = {
@@ -134,7 +135,8 @@ class PageContext:
             "grain": grain,
             "by": list(by),
             "where": self.filters.where_dict(),
-            "business_hours": self.filters.business_hours,
+            # The preset applies to the durations among the selectors, not to the others.
+            "business_hours": self.filters.business_hours and business_hours_apply(usable),
         }
         key = (
             "dashboard-kpi",
@@ -185,7 +187,7 @@ class PageContext:
     ) -> str | None:
         """The drill-down page for one value, or ``None`` when the metric has no row list."""
         sel = parse_selector(selector)
-        if sel.metric.aggregation is Aggregation.QUOTIENT:
+        if sel.metric.aggregation_kind.row_list is None:
             return None
         filters = self.filters.with_where(**where) if where else self.filters
         extra: dict[str, Any] = {"metric": sel.label}

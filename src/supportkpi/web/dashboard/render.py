@@ -10,7 +10,7 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
 from supportkpi import __version__
-from supportkpi.web.app import plain
+from supportkpi.report.rows import plain
 from supportkpi.web.dashboard import assets
 from supportkpi.web.dashboard.filters import GRAIN_CHOICES, PRESETS
 from supportkpi.web.dashboard.model import display

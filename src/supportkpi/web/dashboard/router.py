@@ -18,7 +18,6 @@ from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from supportkpi.errors import SupportKpiError
-from supportkpi.web.app import ApiState, Reader, api_state
 from supportkpi.web.dashboard import access, assets
 from supportkpi.web.dashboard.context import PageContext
 from supportkpi.web.dashboard.facts import DataFacts, read_facts
@@ -31,6 +30,7 @@ from supportkpi.web.dashboard.model import PageView
 from supportkpi.web.dashboard.pages import drilldown
 from supportkpi.web.dashboard.registry import PAGES, Page
 from supportkpi.web.dashboard.render import render
+from supportkpi.web.state import ApiState, Reader, api_state
 
 log = logging.getLogger("supportkpi.web.dashboard")
 

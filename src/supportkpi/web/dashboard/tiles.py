@@ -12,8 +12,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from supportkpi.engine.query import Selector, parse_selector
 from supportkpi.metrics.registry import Unit
+from supportkpi.metrics.selector import Selector, parse_selector
 from supportkpi.report.changes import KpiChange, compare_periods
 from supportkpi.report.format import format_value, humanize_seconds
 from supportkpi.web.dashboard import charts

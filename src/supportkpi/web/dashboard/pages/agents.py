@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from supportkpi.engine.query import parse_selector
+from supportkpi.metrics.selector import parse_selector
 from supportkpi.report.format import format_value
 from supportkpi.web.dashboard import charts
 from supportkpi.web.dashboard.context import Frame, PageContext

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from supportkpi.engine.query import Selector, parse_selector
+from supportkpi.metrics.selector import Selector, parse_selector
 from supportkpi.report.format import format_value
 from supportkpi.web.dashboard import charts
 from supportkpi.web.dashboard.context import Frame, PageContext

@@ -10,8 +10,9 @@ from typing import Any
 
 import pandas as pd
 
-from supportkpi.engine.query import Selector, missing_basis, parse_selector
 from supportkpi.errors import ConfigError, InputError
+from supportkpi.metrics.selector import Selector, parse_selector
+from supportkpi.query.runner import missing_basis
 from supportkpi.web.dashboard.context import PageContext
 from supportkpi.web.dashboard.model import Column, EmptyState, PageView, Section, Table
 from supportkpi.web.dashboard.pages.common import csv_url, frame_rows
@@ -45,7 +46,7 @@ def build(ctx: PageContext, download: bool = False) -> PageView:
         "end": ctx.filters.end,
         "grain": ctx.filters.grain if period else None,
         "where": ctx.filters.where_dict(),
-        "business_hours": ctx.filters.business_hours,
+        "business_hours": ctx.filters.business_hours and sel.metric.business_hours,
     }
     con = ctx.reader.con
     # Rows behind a value that has no basis would read as that value's evidence.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from supportkpi.engine.query import parse_selector
+from supportkpi.metrics.selector import parse_selector
 from supportkpi.report.format import format_value
 from supportkpi.web.dashboard.context import PageContext
 from supportkpi.web.dashboard.model import Column, PageView, Section, Table, Tile

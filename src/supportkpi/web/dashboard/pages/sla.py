@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from supportkpi.engine.periods import range_bounds
 from supportkpi.errors import InputError
+from supportkpi.report.at_risk import at_risk
 from supportkpi.report.format import format_value
-from supportkpi.sla.at_risk import at_risk
 from supportkpi.web.dashboard import charts
 from supportkpi.web.dashboard.context import Frame, PageContext
 from supportkpi.web.dashboard.model import (

@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 
 from supportkpi.engine.periods import range_bounds
 from supportkpi.errors import InputError, SupportKpiError
+from supportkpi.report.call_history import calls_before
 from supportkpi.staffing import plan_matrix, staffing_plan, staffing_summary
 from supportkpi.staffing.forecast import WEEKDAYS
 from supportkpi.web.dashboard import charts
@@ -114,12 +114,7 @@ def _threshold(ctx: PageContext) -> float:
 
 
 def _plan(ctx: PageContext, hi: int | None) -> pd.DataFrame:
-    sql = "SELECT offered_at, talk_s, hold_s, acw_s FROM calls WHERE offered_at IS NOT NULL"
-    params: list[Any] = []
-    if hi is not None:
-        sql += " AND offered_at < ?"
-        params.append(datetime.fromtimestamp(hi, UTC))
-    calls = ctx.reader.store.con.execute(sql, params).df()
+    calls = calls_before(ctx.reader.con, hi)
     if calls.empty:
         raise InputError("no calls before the end of the range")
     return staffing_plan(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from supportkpi.metrics import kinds
 from supportkpi.web.dashboard import charts
 from supportkpi.web.dashboard.context import Frame, PageContext
 from supportkpi.web.dashboard.model import Chart, Column, PageView, Section, Table
@@ -25,7 +26,7 @@ TILES = (
     "unanswered_tickets",
     "resolution_rate",
 )
-AGE_BANDS = ("0-1d", "1-3d", "3-7d", "7-14d", ">14d")
+AGE_BANDS = tuple(band for band, _ in kinds.AGE_BANDS)
 
 
 def build(ctx: PageContext) -> PageView:

@@ -14,7 +14,7 @@ from supportkpi.metrics.context import MetricContext
 from supportkpi.metrics.sla import target_clocks
 
 if TYPE_CHECKING:
-    from supportkpi.api import Connection
+    from supportkpi.query.session import Session
 
 COLUMNS = [
     "ticket_id",
@@ -31,7 +31,7 @@ COLUMNS = [
 
 
 def at_risk(
-    con: Connection, horizon_s: float = 4 * 3600, as_of: datetime | None = None
+    con: Session, horizon_s: float = 4 * 3600, as_of: datetime | None = None
 ) -> pd.DataFrame:
     """Running SLA targets due within ``horizon_s`` of ``as_of`` (default: now), soonest first.
 

@@ -9,92 +9,37 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
 
 from supportkpi.engine import periods
-from supportkpi.errors import UnsupportedError
-from supportkpi.metrics.registry import Aggregation
+from supportkpi.engine.periods import with_period
+from supportkpi.metrics.kinds import OpenIntervals
 
 if TYPE_CHECKING:
     from supportkpi.engine.backends import Backend
-    from supportkpi.engine.query import KpiQuery, Selector
+    from supportkpi.metrics.selector import Selector
+    from supportkpi.query.request import KpiRequest
 
 #: Bucket key for everything before the range start (smaller than any real day number).
 BEFORE = -(10**9)
 #: Stands for a null dimension value inside the backlog's gap-filling grid.
 NULL_KEY = "~null~"
-AGE_BANDS = (("0-1d", 0), ("1-3d", 1), ("3-7d", 3), ("7-14d", 7), (">14d", 14))
-
-
-def with_period(frame: ir.Table, tz: str, grain: str, column: str = "at") -> ir.Table:
-    """Add ``period`` (bucket start as a local day number) for the instant in ``column``."""
-    b = ibis.memtable(periods.bucket_table(tz, grain))
-    frame = frame.mutate(_utc_day=(frame[column] / 86400).floor().cast("int64"))
-    joined = frame.join(b, frame._utc_day == b.utc_day)
-    return joined.mutate(
-        period=ibis.ifelse(joined[column] < joined.switch_s, joined.key_before, joined.key_after)
-    ).drop("_utc_day", "utc_day", "switch_s", "key_before", "key_after")
-
-
-def _stat_value(x: ir.NumericColumn, sel: Selector) -> ir.NumericScalar:
-    q = sel.quantile
-    if q is not None:
-        return x.quantile(q)
-    if sel.stat == "mean":
-        return x.mean()
-    if sel.stat == "sum":
-        return x.sum()
-    if sel.stat == "count":
-        return x.count()
-    raise UnsupportedError(f"statistic {sel.stat!r} is not defined for {sel.metric.id}")
-
-
-def _metrics_for(frame: ir.Table, sel: Selector) -> dict[str, Any]:
-    agg = sel.metric.aggregation
-    if agg is Aggregation.DISTRIBUTION:
-        return {"value": _stat_value(frame.x, sel), "n": frame.x.count()}
-    if agg is Aggregation.COUNT:
-        return {"value": frame.count(), "n": frame.count()}
-    if agg is Aggregation.SUM:
-        return {"value": frame.x.sum(), "n": frame.count()}
-    if agg is Aggregation.MEAN:
-        return {"value": frame.x.mean(), "n": frame.x.count(), "_std": frame.x.std()}
-    if agg is Aggregation.NPS:
-        n = frame.count()
-        return {
-            "value": (frame.promoter.sum() - frame.detractor.sum()).cast("float64")
-            * 100.0
-            / n.nullif(0).cast("float64"),
-            "n": n,
-            "_promoters": frame.promoter.sum(),
-            "_detractors": frame.detractor.sum(),
-        }
-    if agg is Aggregation.COUNT_WHERE:
-        return {"value": frame.num.sum(), "n": frame.den.sum()}
-    if agg is Aggregation.RATIO:
-        den = frame.den.sum()
-        return {
-            "value": frame.num.sum().cast("float64") / den.nullif(0).cast("float64"),
-            "n": den,
-            "_num": frame.num.sum(),
-        }
-    raise UnsupportedError(f"aggregation {agg} is not handled here")
 
 
 def aggregate_frame(
-    parts: Sequence[ir.Table], keys: list[str], query: KpiQuery, sel: Selector
+    parts: Sequence[ir.Table], keys: list[str], query: KpiRequest, sel: Selector
 ) -> ir.Table:
     """Aggregate simple, ratio and quotient metrics per period and dimension."""
     if query.grain:
         parts = [with_period(p, query.tz, query.grain) for p in parts]
         keys = ["period", *keys]
-    if sel.metric.aggregation is Aggregation.QUOTIENT:
+    if sel.metric.aggregation_kind.frame == "quotient":
         return _quotient(parts, keys, count_denominator=sel.metric.n_counts == "denominator")
     (frame,) = parts
-    measures = _metrics_for(frame, sel)
+    measures = sel.metric.aggregation_kind.measures(frame, sel)
     if keys:
         return frame.group_by(keys).aggregate(**measures)
     return frame.aggregate(**measures)
@@ -158,7 +103,7 @@ def _data_bounds(
 def bucket_ends(
     backend: Backend,
     frame: ir.Table,
-    query: KpiQuery,
+    query: KpiRequest,
     lo: int | None,
     hi: int | None,
     columns: Sequence[str],
@@ -196,7 +141,7 @@ def cumulative_frame(
     backend: Backend,
     frame: ir.Table,
     keys: list[str],
-    query: KpiQuery,
+    query: KpiRequest,
     lo: int | None,
     hi: int | None,
 ) -> ir.Table:
@@ -231,18 +176,11 @@ def cumulative_frame(
     return _restore_nulls(level.select("period", *keys, "value", "n"), keys)
 
 
-def _band(age_s: ir.NumericValue) -> ir.StringValue:
-    cases = [
-        (age_s < AGE_BANDS[i + 1][1] * 86400, AGE_BANDS[i][0]) for i in range(len(AGE_BANDS) - 1)
-    ]
-    return ibis.cases(*cases, else_=AGE_BANDS[-1][0])
-
-
 def open_intervals_frame(
     backend: Backend,
     frame: ir.Table,
     keys: list[str],
-    query: KpiQuery,
+    query: KpiRequest,
     lo: int | None,
     hi: int | None,
     sel: Selector,
@@ -254,12 +192,12 @@ def open_intervals_frame(
         e, [frame.open_at < e.end_s, frame.close_at.isnull() | (frame.close_at >= e.end_s)]
     )
     aged = joined.mutate(x=(joined.end_s - joined.since).cast("float64"))
-    aged = aged.mutate(age_band=_band(aged.x))
+    aged = aged.mutate(age_band=OpenIntervals.band(aged.x))
     group = (["period"] if query.grain else []) + keys
     if sel.stat is None:
         band_keys = group if "age_band" in group else [*group, "age_band"]
         counts = aged.group_by(band_keys).aggregate(value=aged.count())
         w = ibis.window(group_by=[counts[k] for k in group] or None)
         return counts.mutate(n=counts.value.sum().over(w))
-    measures = {"value": _stat_value(aged.x, sel), "n": aged.x.count()}
+    measures = {"value": sel.stat_value(aged.x), "n": aged.x.count()}
     return aged.group_by(group).aggregate(**measures) if group else aged.aggregate(**measures)

@@ -8,7 +8,6 @@ bucket end.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -20,12 +19,12 @@ import pandas as pd
 from supportkpi.engine import periods
 from supportkpi.errors import InputError, UnsupportedError
 from supportkpi.metrics.context import MetricContext
-from supportkpi.metrics.registry import Aggregation
-from supportkpi.metrics.ticket_facts import open_intervals
+from supportkpi.metrics.registry import Metric
+from supportkpi.metrics.selector import parse_selector
 
 if TYPE_CHECKING:
     from supportkpi.engine.backends import Backend
-    from supportkpi.engine.query import KpiQuery
+    from supportkpi.query.request import KpiRequest
 
 ID_COLUMNS = ("ticket_id", "call_id", "response_id", "session_id", "customer_id")
 MAX_PAGE_SIZE = 1000
@@ -43,14 +42,12 @@ class Page:
 
 def rows_behind(
     backend: Backend,
-    query: KpiQuery,
+    query: KpiRequest,
     period: date | None = None,
     page: int = 1,
     page_size: int = 50,
 ) -> Page:
     """The items behind the value of ``query``'s one metric (in ``period`` when it has a grain)."""
-    from supportkpi.engine.query import parse_selector
-
     if len(query.metrics) != 1:
         raise InputError("name exactly one metric to list the rows behind it")
     if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -66,24 +63,14 @@ def rows_behind(
         assert p_lo is not None and p_hi is not None
         lo = p_lo if lo is None else max(lo, p_lo)
         hi = p_hi if hi is None else min(hi, p_hi)
-    ctx = MetricContext(
-        backend=backend,
-        options=query.options,
-        cohort=query.cohort,
-        range_end=hi,
-        range_start=lo,
-        grain=query.grain,
-        tz=query.tz,
-        business=query.calendar if query.business_hours else None,
-        calendar=query.calendar,
-        sla_policies=query.sla_policies,
-        as_of=hi if hi is not None else int(time.time()),
-    )
-    agg = sel.metric.aggregation
-    if agg in (Aggregation.CUMULATIVE, Aggregation.OPEN_INTERVALS):
-        rows = _open_at(ctx, hi)
-    elif agg is Aggregation.QUOTIENT:
-        raise UnsupportedError(f"{sel.metric.id} is a quotient of two tables; it has no row list")
+    ctx = query.context(backend, lo, hi)
+    kind = sel.metric.aggregation_kind
+    if kind.row_list == "open":
+        rows = _open_at(sel.metric, ctx, hi)
+    elif kind.row_list is None:
+        raise UnsupportedError(
+            f"{sel.metric.id} is a {kind.name} of two tables; it has no row list"
+        )
     else:
         rows = sel.metric.build(ctx)
         if lo is not None:
@@ -95,8 +82,7 @@ def rows_behind(
         raise UnsupportedError(f"{sel.metric.id} has no row list")
     for dim, values in query.where.items():
         rows = rows.filter(rows[dim].isin(list(values)))
-    if agg is Aggregation.COUNT_WHERE:
-        rows = rows.filter(rows.num == 1)
+    rows = kind.counted(rows)
     total = int(backend.execute(rows.aggregate(n=rows.count()))["n"].iloc[0])
     ordered = rows.order_by([ibis.desc(rows.at), rows[id_column]])
     frame = backend.execute(ordered.limit(page_size, offset=(page - 1) * page_size))
@@ -108,15 +94,14 @@ def rows_behind(
     return Page(frame, total, page, page_size)
 
 
-def _open_at(ctx: MetricContext, end: int | None) -> ir.Table:
+def _open_at(metric: Metric, ctx: MetricContext, end: int | None) -> ir.Table:
+    """The items open at ``end``: a level's declared ``open_items``, or the open intervals
+    the metric itself is built from."""
     if end is None:
         raise InputError("give a range end (or a period) to list the open tickets at that instant")
-    iv = open_intervals(ctx)
+    items = metric.open_items or metric.build
+    iv = items(ctx)
     open_now = iv.filter((iv.open_at < end) & (iv.close_at.isnull() | (iv.close_at >= end)))
     return open_now.mutate(
         at=open_now.since, x=(ibis.literal(end) - open_now.since).cast("float64")
     )
-
-
-def describe_period(value: str | None) -> date | None:
-    return periods.parse_date(value, "period")

@@ -1,0 +1,121 @@
+"""The KPI request (SPEC §4 "Breakdowns, grains and filters", §6 `kpi`): one model, parsed once.
+
+A request names metric selectors (``NAME`` or ``NAME:STAT``), a half-open local date range, a
+grain, dimensions and filters, the report timezone, whether durations count business hours,
+and the metric options. :meth:`KpiRequest.validate` checks it against the registry and returns
+the selectors; :meth:`KpiRequest.context` is what the metric builders of one run receive.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from supportkpi.calendar.schedule import BusinessHours
+from supportkpi.engine import periods
+from supportkpi.engine.backends import Backend
+from supportkpi.errors import InputError
+from supportkpi.metrics.context import MetricContext, Options
+from supportkpi.metrics.selector import Selector, parse_selector
+from supportkpi.sla.policy import SlaPolicy
+
+KNOWN_DIMENSIONS = (
+    "channel",
+    "team",
+    "agent",
+    "priority",
+    "segment",
+    "queue",
+    "sla_target",
+    "sla_policy",
+    "age_band",
+)
+
+
+@dataclass
+class KpiRequest:
+    """Everything `supportkpi kpi` and ``Connection.kpi`` accept."""
+
+    metrics: Sequence[str]
+    start: date | None = None
+    end: date | None = None
+    grain: str | None = None
+    by: Sequence[str] = ()
+    where: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    tz: str = "UTC"
+    cohort: str = "event"
+    business_hours: bool = False
+    calendar: BusinessHours | None = None
+    sla_policies: tuple[SlaPolicy, ...] = ()
+    options: Options = field(default_factory=Options)
+
+    def validate(self) -> list[Selector]:
+        if not self.metrics:
+            raise InputError("name at least one metric; run `supportkpi metrics` for the list")
+        if self.grain is not None and self.grain not in periods.GRAINS:
+            raise InputError(
+                f"unknown grain {self.grain!r}; use one of {', '.join(periods.GRAINS)}"
+            )
+        if self.cohort not in ("event", "created"):
+            raise InputError(f"unknown cohort {self.cohort!r}; use 'event' or 'created'")
+        periods.zone(self.tz)
+        for dim in (*self.by, *self.where):
+            if dim not in KNOWN_DIMENSIONS:
+                raise InputError(
+                    f"unknown dimension {dim!r}; use one of {', '.join(KNOWN_DIMENSIONS[:-1])}"
+                )
+        if len(set(self.by)) != len(self.by):
+            raise InputError("a dimension is repeated in 'by'")
+        if self.business_hours and self.calendar is None:
+            raise InputError(
+                "business-hours durations need a [business_hours] schedule in the config "
+                "(--config FILE)"
+            )
+        selectors = [parse_selector(m) for m in self.metrics]
+        if self.business_hours and not any(sel.metric.business_hours for sel in selectors):
+            raise InputError(
+                "business hours change only durations (first response, response, resolution "
+                f"times); {', '.join(sel.label for sel in selectors)} would ignore them"
+            )
+        for sel in selectors:
+            for dim in (*self.by, *self.where):
+                if dim not in sel.metric.dimensions:
+                    raise InputError(
+                        f"metric {sel.metric.id!r} cannot be broken down by {dim!r}; "
+                        f"its dimensions are {', '.join(sel.metric.dimensions)}"
+                    )
+        return selectors
+
+    def context(self, backend: Backend, lo: int | None, hi: int | None) -> MetricContext:
+        """What the builders of one run over ``[lo, hi)`` (epoch seconds) receive."""
+        return MetricContext(
+            backend=backend,
+            options=self.options,
+            cohort=self.cohort,
+            range_end=hi,
+            range_start=lo,
+            grain=self.grain,
+            tz=self.tz,
+            business=self.calendar if self.business_hours else None,
+            calendar=self.calendar,
+            sla_policies=self.sla_policies,
+            as_of=hi if hi is not None else int(time.time()),
+        )
+
+
+def parse_where(items: Iterable[str]) -> dict[str, list[str]]:
+    """``["channel=email,chat", "team=billing"]`` → ``{"channel": ["email", "chat"], ...}``."""
+    where: dict[str, list[str]] = {}
+    for item in items:
+        dim, sep, values = item.partition("=")
+        if not sep or not dim.strip() or not values:
+            raise InputError(f"invalid filter {item!r}; use DIM=VALUE or DIM=V1,V2")
+        where.setdefault(dim.strip(), []).extend(v.strip() for v in values.split(","))
+    return where
+
+
+def business_hours_apply(metrics: Iterable[str]) -> bool:
+    """Whether ``business_hours`` would change any of ``metrics`` (a preset maps onto this)."""
+    return any(parse_selector(m).metric.business_hours for m in metrics)

@@ -1,0 +1,168 @@
+"""The one object behind every route (:class:`ApiState`): the store, its settings, the cache.
+
+Reads share a pool of read-only connections; an ingest takes the store alone (DuckDB cannot
+mix read-only and read-write connections to one file in a process), closes the pool, writes,
+and lets the next reads reopen. KPI answers are cached per query and the store's last load id,
+so repeated overview calls cost nothing until new data arrives.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+
+from supportkpi.api import Connection
+from supportkpi.config import Settings
+from supportkpi.store import Store
+
+KPI_CACHE_SIZE = 512
+#: Answers also expire: running SLA targets and open backlog age with the clock, not the data.
+KPI_CACHE_SECONDS = 300.0
+LOOPBACK_NAMES = ("localhost",)
+
+
+@dataclass
+class Reader:
+    """One pooled pair of read-only handles on the store: the KPI connection and raw access."""
+
+    con: Connection
+    store: Store
+
+    def close(self) -> None:
+        self.con.close()
+        self.store.close()
+
+
+class ReadWriteLock:
+    """Many readers or one writer; a waiting writer holds back new readers so it cannot starve."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writing = False
+        self._writers_waiting = 0
+
+    @contextmanager
+    def read(self) -> Iterator[None]:
+        with self._cond:
+            while self._writing or self._writers_waiting:
+                self._cond.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        with self._cond:
+            self._writers_waiting += 1
+            while self._writing or self._readers:
+                self._cond.wait()
+            self._writers_waiting -= 1
+            self._writing = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writing = False
+                self._cond.notify_all()
+
+
+class ApiState:
+    """The one object behind every route: the store, its settings, access control, the cache."""
+
+    def __init__(self, db_path: str | Path, host: str, settings: Settings) -> None:
+        self.db_path = str(db_path)
+        self.settings = settings
+        self.open_access = is_loopback(host)
+        self._lock = ReadWriteLock()
+        self._pool: list[Reader] = []
+        self._pool_lock = threading.Lock()
+        self._cache: OrderedDict[Hashable, Any] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    @contextmanager
+    def reading(self) -> Iterator[Reader]:
+        """A read-only handle for one request; many may be out at once."""
+        with self._lock.read():
+            with self._pool_lock:
+                reader = self._pool.pop() if self._pool else None
+            if reader is None:
+                reader = self._open_reader()
+            try:
+                yield reader
+            finally:
+                with self._pool_lock:
+                    self._pool.append(reader)
+
+    @contextmanager
+    def writing(self) -> Iterator[Store]:
+        """The store opened for writing, with every reader closed; one writer at a time."""
+        with self._lock.write():
+            with self._pool_lock:
+                readers, self._pool = self._pool, []
+            for reader in readers:
+                reader.close()
+            with Store(self.db_path) as store:
+                yield store
+            with self._cache_lock:
+                self._cache.clear()
+
+    def cached(self, key: Hashable, reader: Reader, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per ``key`` and load of the store (its last load id)."""
+        full_key = (key, reader.store.next_load_id())
+        now = time.monotonic()
+        with self._cache_lock:
+            hit = self._cache.get(full_key)
+            if hit is not None and hit[0] > now:
+                self._cache.move_to_end(full_key)
+                return hit[1]
+        value = compute()
+        with self._cache_lock:
+            self._cache[full_key] = (now + KPI_CACHE_SECONDS, value)
+            while len(self._cache) > KPI_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return value
+
+    def close(self) -> None:
+        with self._pool_lock:
+            readers, self._pool = self._pool, []
+        for reader in readers:
+            reader.close()
+
+    def _open_reader(self) -> Reader:
+        store = Store(self.db_path, read_only=True)
+        try:
+            con = Connection(self.db_path, config=self.settings)
+        except BaseException:
+            store.close()
+            raise
+        return Reader(con, store)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only listens on this machine (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def api_state(request: Request) -> ApiState:
+    """The core object of the app serving ``request`` (a FastAPI dependency)."""
+    state: ApiState = request.app.state.api
+    return state
