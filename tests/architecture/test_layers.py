@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "src" / "supportkpi"
+PACKAGE = Path(__file__).resolve().parents[2] / "src" / "supportkpi"
 
 #: Bottom to top. A module may import its own folder and the folders of lower layers only.
 LAYERS: tuple[tuple[str, ...], ...] = (

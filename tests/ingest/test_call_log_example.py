@@ -28,7 +28,7 @@ import supportkpi
 from supportkpi.cli.main import app
 from supportkpi.store import Store
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "call_log"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "call_log"
 JAN: dict[str, Any] = {"start": "2021-01-04", "end": "2021-01-06"}
 
 

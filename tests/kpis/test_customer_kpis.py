@@ -13,12 +13,11 @@ from typing import Any
 import pandas as pd
 import pytest
 from business_reference import (
-    Golden,
     rate,
-    row,
     run_golden,
     run_reference,
 )
+from golden import Golden, row
 from kpi_support import Connections, golden_params, ticket, tickets_frame
 
 Tables = dict[str, pd.DataFrame]

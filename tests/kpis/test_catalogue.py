@@ -7,7 +7,7 @@ import pytest
 from supportkpi.metrics.registry import all_metrics, get_metric
 from supportkpi.report.catalogue import catalogue_markdown
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 #: SPEC §4, family by family: every KPI of the catalogue must be registered and defined.
 TICKETS = [

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from supportkpi.cli.main import app
 from supportkpi.store import Store
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT.parent / "shared" / "data" / "helpdesk_eventlog.csv"
 MAPPING = ROOT / "examples" / "helpdesk_eventlog" / "mapping.toml"
 

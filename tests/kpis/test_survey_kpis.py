@@ -17,12 +17,11 @@ from typing import Any
 import pandas as pd
 import pytest
 from business_reference import (
-    Golden,
     rate,
-    row,
     run_golden,
     run_reference,
 )
+from golden import Golden, row
 from kpi_support import Connections, frame_with_times, golden_params, ticket, tickets_frame
 from scipy.stats import t as student_t
 

@@ -163,9 +163,9 @@ def test_the_ingest_command_prints_the_note(
     assert "note: t.csv: read columns 'Channel' as channel" in " ".join(result.out.split())
 
 
-REAL_LOG = Path(__file__).resolve().parents[2] / "shared" / "data" / "helpdesk_eventlog.csv"
+REAL_LOG = Path(__file__).resolve().parents[3] / "shared" / "data" / "helpdesk_eventlog.csv"
 REAL_MAPPING = (
-    Path(__file__).resolve().parents[1] / "examples" / "helpdesk_eventlog" / "mapping.toml"
+    Path(__file__).resolve().parents[2] / "examples" / "helpdesk_eventlog" / "mapping.toml"
 )
 
 
@@ -186,7 +186,7 @@ def test_the_real_log_with_an_incident_status_column_loads_every_row(tmp_path: P
     assert statuses == [("closed",), ("pending",), ("solved",)]
 
 
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "loading.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "loading.md"
 
 
 def test_every_source_key_is_documented_and_every_example_mapping_is_valid() -> None:

@@ -13,11 +13,10 @@ from collections.abc import Iterator
 import pandas as pd
 import pytest
 from business_reference import (
-    Golden,
-    row,
     run_golden,
     run_reference,
 )
+from golden import Golden, row
 from kpi_support import Connections, frame_with_times, golden_params, ticket, tickets_frame
 
 Tables = dict[str, pd.DataFrame]

@@ -226,6 +226,6 @@ def test_spec_example_config_parses(tmp_path: Path) -> None:
 def test_repo_example_config_parses() -> None:
     from supportkpi.config.settings import load_settings
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     settings = load_settings(root / "examples" / "config" / "supportkpi.toml")
     assert [p.name for p in settings.sla] == ["urgent", "enterprise", "standard"]

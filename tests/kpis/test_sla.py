@@ -15,7 +15,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from kpi_support import ENGINES, events_frame, make_source, msg, ticket, tickets_frame
+from golden import Golden, row
+from kpi_support import (
+    ENGINES,
+    assert_same_rows,
+    events_frame,
+    make_source,
+    msg,
+    ticket,
+    tickets_frame,
+)
 
 import supportkpi
 from supportkpi.config.settings import parse_settings
@@ -112,6 +121,37 @@ def test_compliance_overall_and_per_policy(con: supportkpi.api.Connection) -> No
     got = {r["sla_policy"]: (r["value"], r["n"]) for r in per_policy.to_dict("records")}
     # urgent: T1 x2 met of 6 targets; enterprise: T5, T7 first + 1 next met of 4.
     assert got == {"urgent": (pytest.approx(2 / 6), 6), "enterprise": (pytest.approx(3 / 4), 4)}
+
+
+# The golden table of the SLA family: the same hand-computed answers as above, in the shape
+# every family's golden table has.
+CASES = [
+    Golden(
+        "sla-by-target",
+        "sla",
+        "sla_compliance",
+        {**RANGE, "by": ["sla_target"]},
+        [
+            row(3 / 5, 5, sla_target="first_response"),
+            row(1 / 2, 2, sla_target="next_response"),
+            row(1 / 3, 3, sla_target="resolution"),
+        ],
+    ),
+    Golden("sla-overall", "sla", "sla_compliance", RANGE, [row(5 / 10, 10)]),
+    Golden(
+        "sla-by-policy",
+        "sla",
+        "sla_compliance",
+        {**RANGE, "by": ["sla_policy"]},
+        [row(2 / 6, 6, sla_policy="urgent"), row(3 / 4, 4, sla_policy="enterprise")],
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_library_matches_hand_computed_answer(case: Golden, con: supportkpi.api.Connection) -> None:
+    result = con.kpi([case.metric], **case.query)
+    assert_same_rows(result, case.expected, list(case.query.get("by", [])), label=case.id)
 
 
 def test_at_risk_list(con: supportkpi.api.Connection) -> None:

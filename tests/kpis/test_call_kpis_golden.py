@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 import pytest
 from call_reference import reference_kpi
+from golden import Golden, row
 from kpi_support import (
     Connections,
     assert_same_rows,
@@ -192,23 +192,6 @@ def wilson(k: int, n: int) -> tuple[float, float]:
     centre = (p + Z * Z / (2 * n)) / (1 + Z * Z / n)
     half = Z * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n)) / (1 + Z * Z / n)
     return centre - half, centre + half
-
-
-@dataclass(frozen=True)
-class Golden:
-    """One query on one data set and the rows it must return."""
-
-    id: str
-    data: str
-    metric: str
-    query: dict[str, Any]
-    expected: list[dict[str, Any]]
-    spark: bool = False  # also on PySpark (a representative subset: Spark is slow)
-    options: dict[str, Any] = field(default_factory=dict)
-
-
-def row(value: float | None, n: int, **keys: Any) -> dict[str, Any]:
-    return {"value": value, "n": n, **keys}
 
 
 def rate(k: int, n: int, **keys: Any) -> dict[str, Any]:

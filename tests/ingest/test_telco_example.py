@@ -19,7 +19,7 @@ from supportkpi.errors import ConfigError
 from supportkpi.ingest.loader import ingest_file
 from supportkpi.store import Store
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT.parent / "shared" / "data" / "telco_customer_churn.csv"
 MAPPING = ROOT / "examples" / "telco_churn" / "mapping.toml"
 needs_data = pytest.mark.skipif(not DATA.exists(), reason="../shared/data is not available")

@@ -12,12 +12,12 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from golden import Golden
 from kpi_support import Connections, assert_same_rows
 from scipy.stats import t as student_t
 from ticket_reference import (
@@ -518,20 +518,6 @@ def business_kpi(
 
 
 # -- golden-case harness shared by the business KPI tests --------------------------------------
-@dataclass(frozen=True)
-class Golden:
-    """One query on one data set and the rows it must return (computed by hand)."""
-
-    id: str
-    data: str
-    metric: str
-    query: dict[str, Any]
-    expected: list[dict[str, Any]]
-    spark: bool = False  # also on PySpark (a representative subset: Spark is slow)
-
-
-def row(value: float | None, n: int, **keys: Any) -> dict[str, Any]:
-    return {"value": value, "n": n, **keys}
 
 
 def rate(k: int, n: int, **keys: Any) -> dict[str, Any]:

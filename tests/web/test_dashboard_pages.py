@@ -29,7 +29,7 @@ from supportkpi.web import create_app
 from supportkpi.web.dashboard import mount_dashboard
 from supportkpi.web.dashboard.registry import PAGES
 
-CONFIG = Path(__file__).parents[1] / "examples" / "config" / "supportkpi.toml"
+CONFIG = Path(__file__).parents[2] / "examples" / "config" / "supportkpi.toml"
 BERLIN = ZoneInfo("Europe/Berlin")  # the example config's timezone
 OCTOBER = "range=custom&from=2026-10-01&to=2026-10-31"  # inclusive dates on the dashboard
 OCTOBER_API = "from=2026-10-01&to=2026-11-01"  # the API's `to` is exclusive

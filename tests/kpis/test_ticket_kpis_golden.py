@@ -10,12 +10,12 @@ side misreads the doc. Wilson intervals use z = 1.959964 (z² = 3.841459).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+from golden import Golden, row
 from kpi_support import (
     Connections,
     assert_same_rows,
@@ -255,24 +255,6 @@ JAN: dict[str, Any] = {"start": "2024-01-01", "end": "2024-02-01"}
 FEB: dict[str, Any] = {"start": "2024-02-01", "end": "2024-03-01"}
 FEB_WEEKS: dict[str, Any] = {"start": "2024-01-29", "end": "2024-03-04", "grain": "week"}  # Mondays
 BERLIN: dict[str, Any] = {"tz": "Europe/Berlin"}
-
-
-@dataclass(frozen=True)
-class Golden:
-    """One query on one data set and the rows it must return."""
-
-    id: str
-    data: str
-    metric: str
-    query: dict[str, Any]
-    expected: list[dict[str, Any]]
-    spark: bool = False  # also on PySpark (a representative subset: Spark is slow)
-    check_n: bool = True
-    drop_zero_values: bool = False  # rows whose value is 0 may be absent
-
-
-def row(value: float | None, n: int, **keys: Any) -> dict[str, Any]:
-    return {"value": value, "n": n, **keys}
 
 
 def rate(k: int, n: int, ci: tuple[float, float], **keys: Any) -> dict[str, Any]:
