@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from supportkpi.ingest.mapping import ComputedSpec
+from supportkpi.ingest.mapping_model import ComputedSpec
 from supportkpi.schema import Column, ColumnType
 from supportkpi.schema.tables import SURVEY_SCALES
 

@@ -23,7 +23,8 @@ import pyarrow.compute as pc
 from supportkpi.errors import InputError
 from supportkpi.ingest.casts import CastOptions
 from supportkpi.ingest.cost_periods import overlap_warnings
-from supportkpi.ingest.mapping import Mapping, load_mapping
+from supportkpi.ingest.mapping import load_mapping
+from supportkpi.ingest.mapping_model import Mapping
 from supportkpi.ingest.plan import plan_load
 from supportkpi.ingest.readers import ROW, detect_format, read_raw
 from supportkpi.ingest.validate import Validated, drop_work_tables, time_travel_count, validate

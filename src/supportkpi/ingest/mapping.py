@@ -65,24 +65,32 @@ implicit_columns = false`` turns this off. With an ``[events]`` activity column,
 rules own ``status``, ``kind`` and ``actor_type``: a same-named source column is never read
 into them (an activity can still ``copy`` it). Source columns nobody asks for are ignored.
 Every problem in a mapping is reported at once, in one :class:`~supportkpi.errors.ConfigError`.
+
+This module holds the file format (its sections and keys) and the parser; the parsed form is
+in :mod:`supportkpi.ingest.mapping_model`, the checks of single entries in
+:mod:`supportkpi.ingest.mapping_checks`.
 """
 
 from __future__ import annotations
 
-import difflib
 import tomllib
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from supportkpi.errors import ConfigError, InputError
+from supportkpi.ingest.mapping_checks import MappingChecker
+from supportkpi.ingest.mapping_model import (
+    DURATION_FORMATS,
+    ActivitySpec,
+    ComputedSpec,
+    Mapping,
+    as_text,
+)
 from supportkpi.schema import ColumnType, Table
-from supportkpi.schema.tables import ACTOR_TYPES, EVENT_KINDS, TICKET_STATUSES
 
 FORMATS = ("csv", "tsv", "parquet", "jsonl")
-DURATION_FORMATS = ("hh:mm:ss", "seconds", "minutes", "hours", "milliseconds")
 SECTIONS = (
     "source",
     "columns",
@@ -94,7 +102,6 @@ SECTIONS = (
     "events",
     "tickets",
 )
-COMPUTED_KEYS = ("join", "separator", "from", "add", "unit", "when")
 SOURCE_KEYS = (
     "format",
     "delimiter",
@@ -104,85 +111,6 @@ SOURCE_KEYS = (
     "null_values",
     "implicit_columns",
 )
-#: Columns the loader owns; a mapping may not set them.
-LOADER_COLUMNS = ("derived",)
-#: Event columns an activity cannot set (they identify the event, not describe it).
-ACTIVITY_FORBIDDEN = ("event_id", "ticket_id", "at")
-_CLOSED_ENUMS = {"kind": EVENT_KINDS, "actor_type": ACTOR_TYPES, "status": TICKET_STATUSES}
-#: Event columns an ``[events]`` mapping sets per activity; never read from a same-named column.
-ACTIVITY_OWNED = ("kind", "actor_type", "status")
-
-Scalar = str | bool | int | float
-
-
-@dataclass(frozen=True)
-class ActivitySpec:
-    """What one activity of an event log means: constants, column copies and cleared columns."""
-
-    constants: dict[str, str] = field(default_factory=dict)
-    copy: dict[str, str] = field(default_factory=dict)
-    clear: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ComputedSpec:
-    """A canonical column built from source columns (``[computed.<column>]``)."""
-
-    join: tuple[str, ...] = ()  # source columns whose texts are joined
-    separator: str = " "
-    start: str | None = None  # ``from``: a canonical timestamp column of the same table
-    add: str | None = None  # source column holding a duration added to ``start``
-    unit: str = "seconds"
-    when_column: str | None = None
-    when_values: tuple[str, ...] = ()
-
-    @property
-    def source_columns(self) -> tuple[str, ...]:
-        """Every source column the computation reads."""
-        named = (*self.join, self.add, self.when_column)
-        return tuple(name for name in named if name is not None)
-
-    def describe(self) -> str:
-        """What the column is computed from, for messages."""
-        if self.join:
-            return "computed from " + ", ".join(repr(c) for c in self.join)
-        plus = f" + {self.add!r}" if self.add else ""
-        return f"computed from {self.start!r}{plus}"
-
-
-@dataclass(frozen=True)
-class Mapping:
-    """A parsed, validated mapping for one canonical table (see the module docstring)."""
-
-    table: str
-    format: str | None = None
-    delimiter: str | None = None
-    encoding: str = "utf-8"
-    timezone: str = "UTC"
-    date_format: str | None = None
-    null_values: tuple[str, ...] = ()
-    #: Read canonical columns the mapping does not name from same-named source columns.
-    implicit_columns: bool = True
-    columns: dict[str, str] = field(default_factory=dict)
-    constants: dict[str, str] = field(default_factory=dict)
-    values: dict[str, dict[str, str]] = field(default_factory=dict)
-    durations: dict[str, str] = field(default_factory=dict)
-    #: canonical timestamp column -> (source column of whole months, reference ISO date)
-    months_before: dict[str, tuple[str, str]] = field(default_factory=dict)
-    #: canonical column -> how it is computed from source columns (``[computed]``)
-    computed: dict[str, ComputedSpec] = field(default_factory=dict)
-    activity_column: str | None = None
-    activities: dict[str, ActivitySpec] = field(default_factory=dict)
-    default_activity: ActivitySpec | None = None
-    ticket_channel: str | None = None
-    origin: str = "mapping"
-
-
-def as_text(value: Scalar) -> str:
-    """Render a TOML scalar the way a source file would spell it (``true``, ``3``, ``x``)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def load_mapping(source: str | Path | dict[str, Any] | Mapping | None, table: Table) -> Mapping:
@@ -205,7 +133,7 @@ def load_mapping(source: str | Path | dict[str, Any] | Mapping | None, table: Ta
 
 def parse_mapping(data: dict[str, Any], table: Table, origin: str = "mapping") -> Mapping:
     """Validate parsed TOML against ``table``; one ConfigError lists every problem."""
-    checker = _Checker(table)
+    checker = MappingChecker(table)
     for section in data:
         if section not in SECTIONS:
             checker.problem(f"unknown section [{section}]; known: {', '.join(SECTIONS)}")
@@ -298,7 +226,9 @@ def parse_mapping(data: dict[str, Any], table: Table, origin: str = "mapping") -
     )
 
 
-def _parse_months_before(checker: _Checker, data: dict[str, Any]) -> dict[str, tuple[str, str]]:
+def _parse_months_before(
+    checker: MappingChecker, data: dict[str, Any]
+) -> dict[str, tuple[str, str]]:
     """``[months_before]``: a timestamp column computed as N months before a reference date."""
     out = {}
     for name, spec in checker.table_of(data, "months_before").items():
@@ -325,7 +255,7 @@ def _parse_months_before(checker: _Checker, data: dict[str, Any]) -> dict[str, t
 
 
 def _parse_computed(
-    checker: _Checker, data: dict[str, Any], taken: dict[str, dict[str, Any]]
+    checker: MappingChecker, data: dict[str, Any], taken: dict[str, dict[str, Any]]
 ) -> dict[str, ComputedSpec]:
     """``[computed.<column>]``: a column joined from source columns, or a timestamp + duration."""
     specs: dict[str, ComputedSpec] = {}
@@ -354,7 +284,7 @@ def _parse_computed(
 
 
 def _parse_events(
-    checker: _Checker, data: dict[str, Any]
+    checker: MappingChecker, data: dict[str, Any]
 ) -> tuple[str | None, dict[str, ActivitySpec], ActivitySpec | None]:
     events = checker.table_of(data, "events")
     if not events:
@@ -377,150 +307,3 @@ def _parse_events(
     if not activities and default_spec is None:
         checker.problem("[events] lists no activities")
     return column, activities, default_spec
-
-
-class _Checker:
-    """Collects mapping problems instead of stopping at the first."""
-
-    def __init__(self, table: Table) -> None:
-        self.table = table
-        self.problems: list[str] = []
-
-    def problem(self, text: str) -> None:
-        self.problems.append(text)
-
-    def table_of(self, data: dict[str, Any], key: str) -> dict[str, Any]:
-        value = data.get(key, {})
-        if not isinstance(value, dict):
-            self.problem(f"[{key}] must be a table")
-            return {}
-        return value
-
-    def optional_str(self, data: dict[str, Any], key: str, where: str) -> str | None:
-        value = data.get(key)
-        if value is not None and not isinstance(value, str):
-            self.problem(f"{where} {key} must be a string")
-            return None
-        return value
-
-    def scalar(self, value: object, where: str) -> bool:
-        if isinstance(value, str | bool | int | float):
-            return True
-        self.problem(f"{where}: expected a string, number or boolean")
-        return False
-
-    def mappable(self, name: str, where: str) -> bool:
-        if name in LOADER_COLUMNS:
-            self.problem(f"{where} {name}: set by the loader, cannot be mapped")
-            return False
-        if name not in self.table.column_names:
-            close = difflib.get_close_matches(name, self.table.column_names, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            self.problem(f"{where} {name}: unknown column of table {self.table.name!r}{hint}")
-            return False
-        return True
-
-    def numeric(self, name: str, where: str) -> bool:
-        if not self.mappable(name, where):
-            return False
-        if self.table.column(name).type not in (ColumnType.FLOAT, ColumnType.INTEGER):
-            self.problem(f"{where} {name}: not a numeric column, cannot hold a duration")
-            return False
-        return True
-
-    def str_table(
-        self, data: dict[str, Any], key: str, accept: Any, where: str | None = None
-    ) -> dict[str, str]:
-        where = where or f"[{key}]"
-        out = {}
-        for name, value in self.table_of(data, key).items():
-            if not accept(name, where):
-                continue
-            if not isinstance(value, str):
-                self.problem(f"{where} {name}: expected a string")
-                continue
-            out[name] = value
-        return out
-
-    def enum_value(self, name: str, value: str, where: str) -> None:
-        allowed = _CLOSED_ENUMS.get(name) if self.table.name == "ticket_events" else None
-        if name in self.table.column_names and not allowed:
-            column = self.table.column(name)
-            allowed = column.enum if column.enum and not column.open_enum else None
-        if allowed and value.strip().lower() not in allowed:
-            self.problem(f"{where}: {value!r} is not one of {', '.join(allowed)}")
-
-    def computed(self, name: str, spec: dict[str, Any], where: str) -> ComputedSpec | None:
-        for key in spec:
-            if key not in COMPUTED_KEYS:
-                self.problem(f"{where} unknown key {key!r}; known: {', '.join(COMPUTED_KEYS)}")
-        join, start = spec.get("join"), spec.get("from")
-        if (join is None) == (start is None):
-            self.problem(f'{where}: give either join = [columns] or from = "column"')
-            return None
-        when_column, when_values = self._when(spec.get("when"), where)
-        separator = self.optional_str(spec, "separator", where)
-        if join is not None:
-            if not isinstance(join, list) or not join or not all(isinstance(c, str) for c in join):
-                self.problem(f"{where} join must be a list of source column names")
-                return None
-            if "add" in spec or "unit" in spec:
-                self.problem(f"{where}: add and unit go with from, not with join")
-            return ComputedSpec(
-                tuple(join), " " if separator is None else separator,
-                when_column=when_column, when_values=when_values,
-            )  # fmt: skip
-        time_type = ColumnType.TIMESTAMP
-        if self.table.column(name).type is not time_type:
-            self.problem(f"{where}: from/add builds a timestamp; {name} is not one")
-        if not isinstance(start, str) or not self.mappable(start, f"{where} from"):
-            return None
-        if self.table.column(start).type is not time_type or start == name:
-            self.problem(f"{where} from: {start} must be another timestamp column")
-        add = self.optional_str(spec, "add", where)
-        unit = self.optional_str(spec, "unit", where) or "seconds"
-        if unit not in DURATION_FORMATS:
-            self.problem(f"{where} unit {unit!r} is not one of {', '.join(DURATION_FORMATS)}")
-        if separator is not None:
-            self.problem(f"{where}: separator goes with join")
-        return ComputedSpec(
-            start=start, add=add, unit=unit, when_column=when_column, when_values=when_values
-        )
-
-    def _when(self, when: object, where: str) -> tuple[str | None, tuple[str, ...]]:
-        if when is None:
-            return None, ()
-        if not isinstance(when, dict) or len(when) != 1:
-            self.problem(f'{where} when must name one source column: {{ "Column" = "value" }}')
-            return None, ()
-        ((column, wanted),) = when.items()
-        listed = wanted if isinstance(wanted, list) else [wanted]
-        if not listed or not all(self.scalar(v, f"{where} when") for v in listed):
-            return None, ()
-        return str(column), tuple(as_text(v) for v in listed)
-
-    def activity(self, spec: object, where: str) -> ActivitySpec:
-        if not isinstance(spec, dict):
-            self.problem(f"{where} must be a table")
-            return ActivitySpec()
-        constants: dict[str, str] = {}
-        copy: dict[str, str] = {}
-        clear: list[str] = []
-        for key, value in spec.items():
-            if key == "copy":
-                copy = self.str_table(spec, "copy", self._activity_column, f"{where} copy")
-            elif key == "clear":
-                if not isinstance(value, list):
-                    self.problem(f"{where} clear must be a list of column names")
-                    continue
-                clear = [str(v) for v in value if self._activity_column(str(v), f"{where} clear")]
-            elif self._activity_column(key, where) and self.scalar(value, f"{where} {key}"):
-                constants[key] = as_text(value)
-                self.enum_value(key, constants[key], f"{where} {key}")
-        return ActivitySpec(constants, copy, tuple(clear))
-
-    def _activity_column(self, name: str, where: str) -> bool:
-        if name in ACTIVITY_FORBIDDEN:
-            self.problem(f"{where} {name}: identifies the event, an activity cannot set it")
-            return False
-        return self.mappable(name, where)

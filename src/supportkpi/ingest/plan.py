@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from supportkpi.errors import InputError
-from supportkpi.ingest.mapping import ACTIVITY_OWNED, ActivitySpec, ComputedSpec, Mapping
+from supportkpi.ingest.mapping_model import ACTIVITY_OWNED, ActivitySpec, ComputedSpec, Mapping
 from supportkpi.schema import Column, Table
 
 #: Columns the loader fills itself; never read from a file.
