@@ -7,6 +7,6 @@ db="${SUPPORTKPI_DEMO_DB:-demo/demo.duckdb}"
 config="${SUPPORTKPI_CONFIG:-examples/config/supportkpi.toml}"
 mkdir -p "$(dirname "$db")"
 .venv/bin/supportkpi demo --db "$db" --tickets "${SUPPORTKPI_DEMO_TICKETS:-20000}"
-.venv/bin/supportkpi report --db "$db"
+.venv/bin/supportkpi report --db "$db" --config "$config"
 # Serves on 127.0.0.1 (no token needed there); stop it with Ctrl-C.
 exec .venv/bin/supportkpi serve --db "$db" --config "$config" --port "${SUPPORTKPI_PORT:-8000}"
