@@ -16,7 +16,7 @@ from supportkpi.metrics.agent_time import activity
 from supportkpi.metrics.basis import AGENT_ACTIVITY
 from supportkpi.metrics.calls import FAMILY
 from supportkpi.metrics.context import MetricContext
-from supportkpi.metrics.registry import Aggregation, Kind, Metric, Unit, register
+from supportkpi.metrics.registry import Kind, Unit, register_quotient
 
 DIMS = ("agent", "team")
 _STATE_OPTIONS = ("handling_states", "available_states", "logged_out_states")
@@ -42,44 +42,37 @@ def _occupancy(ctx: MetricContext) -> tuple[ir.Table, ir.Table]:
     return _share(a.filter(a.handling | a.available))
 
 
-_QUOTIENT = dict(
+register_quotient(
+    "agent_utilization",
+    "Agent utilization",
+    _utilization,
+    "Handling time (states in handling_states: handling and after_call_work by "
+    "default) / logged-in time (every state but logged_out_states, offline by "
+    "default), from agent_activity; each interval is dated at its start. Seed 003: "
+    "400 hours on support tasks of 500 working hours = 0.8. n is the logged-in "
+    "intervals.",
     unit=Unit.RATIO,
     kind=Kind.RATIO,
-    aggregation=Aggregation.QUOTIENT,
     family=FAMILY,
+    good="higher",
     dimensions=DIMS,
     options=_STATE_OPTIONS,
     needs=(AGENT_ACTIVITY,),
+    seeds=("003",),
 )
-
-register(
-    Metric(
-        id="agent_utilization",
-        title="Agent utilization",
-        definition=(
-            "Handling time (states in handling_states: handling and after_call_work by "
-            "default) / logged-in time (every state but logged_out_states, offline by "
-            "default), from agent_activity; each interval is dated at its start. Seed 003: "
-            "400 hours on support tasks of 500 working hours = 0.8. n is the logged-in "
-            "intervals."
-        ),
-        build=_utilization,
-        good="higher",
-        seeds=("003",),
-        **_QUOTIENT,  # type: ignore[arg-type]
-    )
-)
-register(
-    Metric(
-        id="occupancy",
-        title="Occupancy",
-        definition=(
-            "Handling time (handling_states) / handling plus available time (handling_states "
-            "and available_states, available by default), from agent_activity; each interval "
-            "is dated at its start: the share of ready time spent on contacts. n is the "
-            "handling and available intervals."
-        ),
-        build=_occupancy,
-        **_QUOTIENT,  # type: ignore[arg-type]
-    )
+register_quotient(
+    "occupancy",
+    "Occupancy",
+    _occupancy,
+    "Handling time (handling_states) / handling plus available time (handling_states "
+    "and available_states, available by default), from agent_activity; each interval "
+    "is dated at its start: the share of ready time spent on contacts. n is the "
+    "handling and available intervals.",
+    unit=Unit.RATIO,
+    kind=Kind.RATIO,
+    family=FAMILY,
+    good=None,
+    dimensions=DIMS,
+    options=_STATE_OPTIONS,
+    needs=(AGENT_ACTIVITY,),
 )

@@ -17,14 +17,17 @@ rates. An abandoned call with an unknown wait is never a short abandon.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import ibis
 import ibis.expr.types as ir
 
 from supportkpi.metrics.basis import CALLS
 from supportkpi.metrics.context import MetricContext
-from supportkpi.metrics.registry import Aggregation, Kind, Metric, Unit, register, register_rate
+from supportkpi.metrics.registry import (
+    Unit,
+    register_count,
+    register_distribution,
+    register_rate,
+)
 
 DIMS = ("queue", "agent", "team")
 #: Row columns: the call (for drill-down) and its dimensions.
@@ -175,98 +178,48 @@ def _call_fcr(ctx: MetricContext) -> ir.Table:
     return _rate(flagged, flagged.repeated.isnull())
 
 
+#: The option of every call rate: short abandons are left out of both sides.
 _RATE_OPTIONS = ("short_abandon_s",)
 
-
-def _register_rate(
-    id_: str,
-    title: str,
-    build: Callable[[MetricContext], ir.Table],
-    definition: str,
-    good: str,
-    seeds: tuple[str, ...] = (),
-    options: tuple[str, ...] = _RATE_OPTIONS,
-) -> None:
-    register_rate(
-        id_,
-        title,
-        build,
-        definition,
-        good,
-        seeds,
-        family=FAMILY,
-        dimensions=DIMS,
-        options=options,
-        needs=(CALLS,),
-    )
-
-
-def _register_duration(
-    id_: str,
-    title: str,
-    build: Callable[[MetricContext], ir.Table],
-    definition: str,
-    seeds: tuple[str, ...],
-    unit: Unit = Unit.SECONDS,
-    options: tuple[str, ...] = (),
-) -> None:
-    register(
-        Metric(
-            id=id_,
-            title=title,
-            unit=unit,
-            kind=Kind.SIMPLE,
-            aggregation=Aggregation.DISTRIBUTION,
-            definition=definition,
-            build=build,
-            good="lower",
-            seeds=seeds,
-            family=FAMILY,
-            dimensions=DIMS,
-            default_stat="mean",
-            options=options,
-            needs=(CALLS,),
-        )
-    )
-
-
-register(
-    Metric(
-        id="calls_offered",
-        title="Calls offered",
-        unit=Unit.COUNT,
-        kind=Kind.SIMPLE,
-        aggregation=Aggregation.COUNT,
-        build=_offered,
-        family=FAMILY,
-        dimensions=DIMS,
-        needs=(CALLS,),
-        definition=(
-            "Inbound calls (direction inbound or empty) that entered a queue, short abandons "
-            "included, dated at offered_at."
-        ),
-    )
+register_count(
+    "calls_offered",
+    "Calls offered",
+    _offered,
+    "Inbound calls (direction inbound or empty) that entered a queue, short abandons "
+    "included, dated at offered_at.",
+    family=FAMILY,
+    good=None,
+    dimensions=DIMS,
+    needs=(CALLS,),
 )
-_register_rate(
+register_rate(
     "answered_rate",
     "Answered call rate",
     _answered_rate,
     "Answered calls (answered_at set) / offered inbound calls, both without short abandons "
     "(abandoned after a known wait shorter than short_abandon_s, default 5 s). Dated at "
     "offered_at.",
-    "higher",
-    ("001",),
+    family=FAMILY,
+    good="higher",
+    seeds=("001",),
+    dimensions=DIMS,
+    options=_RATE_OPTIONS,
+    needs=(CALLS,),
 )
-_register_rate(
+register_rate(
     "abandonment_rate",
     "Abandonment rate",
     _abandonment_rate,
     "Abandoned calls (no answered_at) / offered inbound calls, both without short abandons "
     "(abandoned after a known wait shorter than short_abandon_s); an abandoned call without "
     "ended_at has an unknown wait and counts. 1 - answered_rate. Dated at offered_at.",
-    "lower",
+    family=FAMILY,
+    good="lower",
+    dimensions=DIMS,
+    options=_RATE_OPTIONS,
+    needs=(CALLS,),
 )
-_register_rate(
+register_rate(
     "service_level",
     "Service level (calls)",
     _service_level,
@@ -274,19 +227,27 @@ _register_rate(
     "counts as within) / offered inbound calls without short abandons. Variants "
     "(service_level_variant): answered_only divides by answered calls; "
     "abandons_count_against keeps short abandons in the denominator. Dated at offered_at.",
-    "higher",
-    ("001",),
+    family=FAMILY,
+    good="higher",
+    seeds=("001",),
+    dimensions=DIMS,
     options=("service_level_s", "service_level_variant", "short_abandon_s"),
+    needs=(CALLS,),
 )
-_register_duration(
+register_distribution(
     "average_speed_of_answer",
     "Average speed of answer",
     _speed_of_answer,
     "answered_at - offered_at over answered inbound calls (seconds; default statistic mean). "
     "Dated at offered_at.",
-    ("001",),
+    default_stat="mean",
+    family=FAMILY,
+    good="lower",
+    seeds=("001",),
+    dimensions=DIMS,
+    needs=(CALLS,),
 )
-_register_duration(
+register_distribution(
     "average_wait_time",
     "Average wait time",
     _wait,
@@ -294,9 +255,14 @@ _register_duration(
     "or until the caller hung up (ended_at) for an abandoned call; abandoned calls without "
     "ended_at are left out (unknown wait). Seconds, default statistic mean; dated at "
     "offered_at.",
-    ("001",),
+    default_stat="mean",
+    family=FAMILY,
+    good="lower",
+    seeds=("001",),
+    dimensions=DIMS,
+    needs=(CALLS,),
 )
-_register_duration(
+register_distribution(
     "average_handle_time",
     "Average handle time",
     _handle,
@@ -304,9 +270,14 @@ _register_duration(
     "after-call work counts as 0, calls without talk_s are left out. Seconds, default "
     "statistic mean (seed 003: 800 + 200 + 400 minutes over 100 calls = 14 minutes); dated "
     "at offered_at.",
-    ("001", "002", "003"),
+    default_stat="mean",
+    family=FAMILY,
+    good="lower",
+    seeds=("001", "002", "003"),
+    dimensions=DIMS,
+    needs=(CALLS,),
 )
-_register_rate(
+register_rate(
     "call_fcr_rate",
     "First call resolution rate",
     _call_fcr,
@@ -314,17 +285,25 @@ _register_rate(
     "same customer (short abandons aside) offered within N days (call_fcr_days, default 7) "
     "after it / answered inbound calls of a known customer. The resolved flag is not used: "
     "a repeat call is the measured outcome. Dated at offered_at.",
-    "higher",
-    ("000", "001"),
+    family=FAMILY,
+    good="higher",
+    seeds=("000", "001"),
+    dimensions=DIMS,
     options=("call_fcr_days", "short_abandon_s"),
+    needs=(CALLS,),
 )
-_register_duration(
+register_distribution(
     "cost_per_call",
     "Cost per call",
     _cost_per_call,
     "Per answered inbound call, handle time (as in average_handle_time) x the answering "
     "agent's hourly_cost / 3600; calls whose agent has no hourly_cost are left out. Default "
     "statistic mean (the average cost of a call); dated at offered_at.",
-    ("000",),
     unit=Unit.MONEY,
+    default_stat="mean",
+    family=FAMILY,
+    good="lower",
+    seeds=("000",),
+    dimensions=DIMS,
+    needs=(CALLS,),
 )

@@ -27,7 +27,7 @@ from supportkpi.engine.periods import with_period
 from supportkpi.metrics.agent_time import labor_cost
 from supportkpi.metrics.basis import ORDERS, SUPPORT_COSTS
 from supportkpi.metrics.context import MetricContext
-from supportkpi.metrics.registry import Aggregation, Kind, Metric, Unit, register
+from supportkpi.metrics.registry import Unit, register_quotient
 from supportkpi.metrics.ticket_facts import facts, tickets_base
 
 FAMILY = "Cost, revenue and customers"
@@ -117,60 +117,51 @@ def _revenue(ctx: MetricContext) -> ir.Table:
     return o.select(at=ctx.epoch(o.ordered_at), x=o.amount.cast("float64"))
 
 
-_COST = dict(
-    unit=Unit.MONEY,
-    kind=Kind.DERIVED,
-    aggregation=Aggregation.QUOTIENT,
-    family=FAMILY,
-    dimensions=(),
-    good="lower",
-    n_counts="denominator",
-)
 _SUPPORT_COSTS = (
     "Support costs: each costs row spread evenly over its days (period_start..period_end "
     "inclusive, so partly covered periods are prorated by days); on days no costs row covers, "
     "the labor cost (logged-in hours x hourly_cost)."
 )
 
-register(
-    Metric(
-        id="cost_per_resolution",
-        title="Cost per resolution",
-        definition=(
-            "Support costs in the period / tickets first solved in it (n). " + _SUPPORT_COSTS
-        ),
-        build=lambda ctx: (support_costs(ctx), _solved(ctx)),
-        seeds=("002", "003"),
-        needs=(SUPPORT_COSTS,),
-        **_COST,  # type: ignore[arg-type]
-    )
+register_quotient(
+    "cost_per_resolution",
+    "Cost per resolution",
+    lambda ctx: (support_costs(ctx), _solved(ctx)),
+    "Support costs in the period / tickets first solved in it (n). " + _SUPPORT_COSTS,
+    unit=Unit.MONEY,
+    n_counts="denominator",
+    family=FAMILY,
+    good="lower",
+    dimensions=(),
+    seeds=("002", "003"),
+    needs=(SUPPORT_COSTS,),
 )
-register(
-    Metric(
-        id="cost_per_conversation",
-        title="Cost per conversation",
-        definition=(
-            "Support costs in the period / conversations handled: tickets created plus "
-            "answered inbound calls (a call counts even when it belongs to a ticket); n is the "
-            "conversations. " + _SUPPORT_COSTS
-        ),
-        build=lambda ctx: (support_costs(ctx), conversations(ctx)),
-        seeds=("002",),
-        needs=(SUPPORT_COSTS,),
-        **_COST,  # type: ignore[arg-type]
-    )
+register_quotient(
+    "cost_per_conversation",
+    "Cost per conversation",
+    lambda ctx: (support_costs(ctx), conversations(ctx)),
+    "Support costs in the period / conversations handled: tickets created plus "
+    "answered inbound calls (a call counts even when it belongs to a ticket); n is the "
+    "conversations. " + _SUPPORT_COSTS,
+    unit=Unit.MONEY,
+    n_counts="denominator",
+    family=FAMILY,
+    good="lower",
+    dimensions=(),
+    seeds=("002",),
+    needs=(SUPPORT_COSTS,),
 )
-register(
-    Metric(
-        id="support_cost_to_revenue",
-        title="Support cost to revenue",
-        definition=(
-            "Support costs in the period / revenue (sum of orders.amount ordered in it; n is "
-            "the orders). " + _SUPPORT_COSTS
-        ),
-        build=lambda ctx: (support_costs(ctx), _revenue(ctx)),
-        seeds=("003",),
-        needs=(SUPPORT_COSTS, ORDERS),
-        **{**_COST, "unit": Unit.RATIO},  # type: ignore[arg-type]
-    )
+register_quotient(
+    "support_cost_to_revenue",
+    "Support cost to revenue",
+    lambda ctx: (support_costs(ctx), _revenue(ctx)),
+    "Support costs in the period / revenue (sum of orders.amount ordered in it; n is "
+    "the orders). " + _SUPPORT_COSTS,
+    unit=Unit.RATIO,
+    n_counts="denominator",
+    family=FAMILY,
+    good="lower",
+    dimensions=(),
+    seeds=("003",),
+    needs=(SUPPORT_COSTS, ORDERS),
 )

@@ -24,7 +24,7 @@ import ibis.expr.types as ir
 from supportkpi.metrics.basis import CUSTOMERS, ORDERS
 from supportkpi.metrics.context import MetricContext
 from supportkpi.metrics.query_periods import data_span, in_range, period_bounds, period_key
-from supportkpi.metrics.registry import Aggregation, Kind, Metric, Unit, register
+from supportkpi.metrics.registry import Unit, register_quotient, register_rate
 from supportkpi.metrics.ticket_facts import tickets_base
 
 FAMILY = "Cost, revenue and customers"
@@ -171,135 +171,100 @@ def _cases_per_customer(ctx: MetricContext) -> tuple[ir.Table, ir.Table]:
     return cases, active.select("segment", at=active.start_s, x=ibis.literal(1.0))
 
 
-_CUSTOMER = dict(family=FAMILY, dimensions=("segment",))
 _EMPTY_BASE = (
     "no customers at the period start (a range without --from starts at the first customer: "
     "give --from or a grain)"
 )
+CUSTOMER_DIMS = ("segment",)
 
-register(
-    Metric(
-        id="customer_retention_rate",
-        title="Customer retention rate",
-        unit=Unit.RATIO,
-        kind=Kind.RATIO,
-        aggregation=Aggregation.RATIO,
-        definition=(
-            "Customers at the period start (created before it, not churned before it) still "
-            "customers at the period end (churned_at null or at/after the end) / customers at "
-            "the period start. Each grain bucket is its own period, else the whole range; "
-            "customers who joined during the period are not counted."
-        ),
-        build=_retention,
-        good="higher",
-        needs=(CUSTOMERS,),
-        null_note=_EMPTY_BASE,
-        seeds=("001", "002", "003"),
-        **_CUSTOMER,  # type: ignore[arg-type]
-    )
+register_rate(
+    "customer_retention_rate",
+    "Customer retention rate",
+    _retention,
+    "Customers at the period start (created before it, not churned before it) still "
+    "customers at the period end (churned_at null or at/after the end) / customers at "
+    "the period start. Each grain bucket is its own period, else the whole range; "
+    "customers who joined during the period are not counted.",
+    family=FAMILY,
+    good="higher",
+    dimensions=CUSTOMER_DIMS,
+    needs=(CUSTOMERS,),
+    null_note=_EMPTY_BASE,
+    seeds=("001", "002", "003"),
 )
-register(
-    Metric(
-        id="customer_churn_rate",
-        title="Customer churn rate",
-        unit=Unit.RATIO,
-        kind=Kind.RATIO,
-        aggregation=Aggregation.RATIO,
-        definition=(
-            "Customers at the period start who churned during the period (start <= churned_at "
-            "< end) / customers at the period start; 1 - customer_retention_rate."
-        ),
-        build=_churn,
-        good="lower",
-        needs=(CUSTOMERS,),
-        null_note=_EMPTY_BASE,
-        seeds=("001",),
-        **_CUSTOMER,  # type: ignore[arg-type]
-    )
+register_rate(
+    "customer_churn_rate",
+    "Customer churn rate",
+    _churn,
+    "Customers at the period start who churned during the period (start <= churned_at "
+    "< end) / customers at the period start; 1 - customer_retention_rate.",
+    family=FAMILY,
+    good="lower",
+    dimensions=CUSTOMER_DIMS,
+    needs=(CUSTOMERS,),
+    null_note=_EMPTY_BASE,
+    seeds=("001",),
 )
-register(
-    Metric(
-        id="repurchase_rate",
-        title="Repurchase rate",
-        unit=Unit.RATIO,
-        kind=Kind.RATIO,
-        aggregation=Aggregation.RATIO,
-        definition=(
-            "Customers with 2 or more orders in the period (each bucket, or the whole range) / "
-            "customers with at least one order in it. Dated at the customer's first order in "
-            "the period."
-        ),
-        build=_repurchase,
-        good="higher",
-        needs=(ORDERS,),
-        seeds=("001",),
-        **_CUSTOMER,  # type: ignore[arg-type]
-    )
+register_rate(
+    "repurchase_rate",
+    "Repurchase rate",
+    _repurchase,
+    "Customers with 2 or more orders in the period (each bucket, or the whole range) / "
+    "customers with at least one order in it. Dated at the customer's first order in "
+    "the period.",
+    family=FAMILY,
+    good="higher",
+    dimensions=CUSTOMER_DIMS,
+    needs=(ORDERS,),
+    seeds=("001",),
 )
-register(
-    Metric(
-        id="customer_lifetime_value",
-        title="Customer lifetime value (CLV)",
-        unit=Unit.MONEY,
-        kind=Kind.DERIVED,
-        aggregation=Aggregation.QUOTIENT,
-        definition=(
-            "Average order value x orders per customer per year x lifespan in years, over the "
-            "customers at the period start (see customer_retention_rate): average order value "
-            "= their revenue in the period / their orders; orders per customer per year = "
-            "their orders / their number / the period in years; lifespan = 1 / annual churn "
-            "rate, the annual churn rate being the period's churn rate / the period in years. "
-            "This reduces to: their revenue in the period / how many of them churned in it. "
-            "Null when nobody churned (the lifespan is not observed). n is their orders."
-        ),
-        build=_lifetime_value,
-        good="higher",
-        needs=(CUSTOMERS, ORDERS),
-        null_note=(
-            "nobody churned among the customers at the period start, or there were none, so "
-            "the lifespan is not observed"
-        ),
-        seeds=("002", "003"),
-        **_CUSTOMER,  # type: ignore[arg-type]
-    )
+register_quotient(
+    "customer_lifetime_value",
+    "Customer lifetime value (CLV)",
+    _lifetime_value,
+    "Average order value x orders per customer per year x lifespan in years, over the "
+    "customers at the period start (see customer_retention_rate): average order value "
+    "= their revenue in the period / their orders; orders per customer per year = "
+    "their orders / their number / the period in years; lifespan = 1 / annual churn "
+    "rate, the annual churn rate being the period's churn rate / the period in years. "
+    "This reduces to: their revenue in the period / how many of them churned in it. "
+    "Null when nobody churned (the lifespan is not observed). n is their orders.",
+    unit=Unit.MONEY,
+    family=FAMILY,
+    good="higher",
+    dimensions=CUSTOMER_DIMS,
+    needs=(CUSTOMERS, ORDERS),
+    null_note=(
+        "nobody churned among the customers at the period start, or there were none, so "
+        "the lifespan is not observed"
+    ),
+    seeds=("002", "003"),
 )
-register(
-    Metric(
-        id="conversion_rate",
-        title="Conversion rate",
-        unit=Unit.RATIO,
-        kind=Kind.RATIO,
-        aggregation=Aggregation.RATIO,
-        definition=(
-            "Tickets of a known customer followed by an order from that customer within N days "
-            "(conversion_days, default 7) of the ticket's creation (creation <= ordered_at <= "
-            "creation + N days) / tickets of a known customer, dated at creation."
-        ),
-        build=_conversion,
-        good="higher",
-        needs=(ORDERS,),
-        family=FAMILY,
-        seeds=("002",),
-        options=("conversion_days",),
-    )
+register_rate(
+    "conversion_rate",
+    "Conversion rate",
+    _conversion,
+    "Tickets of a known customer followed by an order from that customer within N days "
+    "(conversion_days, default 7) of the ticket's creation (creation <= ordered_at <= "
+    "creation + N days) / tickets of a known customer, dated at creation.",
+    family=FAMILY,
+    good="higher",
+    needs=(ORDERS,),
+    seeds=("002",),
+    options=("conversion_days",),
 )
-register(
-    Metric(
-        id="cases_per_customer",
-        title="Cases per customer",
-        unit=Unit.COUNT,
-        kind=Kind.DERIVED,
-        aggregation=Aggregation.QUOTIENT,
-        definition=(
-            "Tickets of known customers created in the period / customers active at some time "
-            "in the period (created before its end, not churned before its start). Per "
-            "customer, beside revenue and support cost: `supportkpi customers` (the "
-            "value-vs-cost view). n is the tickets."
-        ),
-        build=_cases_per_customer,
-        good=None,
-        needs=(CUSTOMERS,),
-        seeds=("000",),
-        **_CUSTOMER,  # type: ignore[arg-type]
-    )
+register_quotient(
+    "cases_per_customer",
+    "Cases per customer",
+    _cases_per_customer,
+    "Tickets of known customers created in the period / customers active at some time "
+    "in the period (created before its end, not churned before its start). Per "
+    "customer, beside revenue and support cost: `supportkpi customers` (the "
+    "value-vs-cost view). n is the tickets.",
+    unit=Unit.COUNT,
+    family=FAMILY,
+    good=None,
+    dimensions=CUSTOMER_DIMS,
+    needs=(CUSTOMERS,),
+    seeds=("000",),
 )

@@ -15,7 +15,7 @@ from supportkpi.metrics.basis import ANGRY_SIGNALS, CUSTOMER_MESSAGES, KB_SESSIO
 from supportkpi.metrics.context import MetricContext
 from supportkpi.metrics.costs import conversations
 from supportkpi.metrics.query_periods import in_range, period_key
-from supportkpi.metrics.registry import Aggregation, Kind, Metric, Unit, register
+from supportkpi.metrics.registry import Unit, register_mean, register_quotient, register_rate
 from supportkpi.metrics.ticket_facts import facts, tickets_base
 
 FAMILY = "Self-service, automation, sentiment"
@@ -142,111 +142,80 @@ def _sentiment(ctx: MetricContext) -> ir.Table:
     return joined.select("ticket_id", "event_id", *DIMS, at=joined.m_at, x=joined.x)
 
 
-_RATE = dict(unit=Unit.RATIO, kind=Kind.RATIO, aggregation=Aggregation.RATIO, family=FAMILY)
-
-register(
-    Metric(
-        id="kb_usage",
-        title="Knowledge-base usage",
-        unit=Unit.RATIO,
-        kind=Kind.DERIVED,
-        aggregation=Aggregation.QUOTIENT,
-        definition=(
-            "Knowledge-base sessions / support interactions (tickets created plus answered "
-            "inbound calls), each dated when it happened. Can exceed 1. n is the sessions."
-        ),
-        build=_kb_usage,
-        good="higher",
-        needs=(KB_SESSIONS,),
-        family=FAMILY,
-        seeds=("001", "003"),
-        dimensions=(),
-    )
+register_quotient(
+    "kb_usage",
+    "Knowledge-base usage",
+    _kb_usage,
+    "Knowledge-base sessions / support interactions (tickets created plus answered "
+    "inbound calls), each dated when it happened. Can exceed 1. n is the sessions.",
+    unit=Unit.RATIO,
+    family=FAMILY,
+    good="higher",
+    needs=(KB_SESSIONS,),
+    seeds=("001", "003"),
+    dimensions=(),
 )
-register(
-    Metric(
-        id="self_service_success_rate",
-        title="Self-service success rate",
-        definition=(
-            "Knowledge-base sessions of a known customer not followed by a ticket from that "
-            "customer within N hours (self_service_hours, default 24: session start <= ticket "
-            "creation <= start + N h) / sessions of a known customer, dated at the session."
-        ),
-        build=_self_service_success,
-        good="higher",
-        needs=(KB_SESSIONS,),
-        seeds=("001",),
-        dimensions=("segment",),
-        options=("self_service_hours",),
-        **_RATE,  # type: ignore[arg-type]
-    )
+register_rate(
+    "self_service_success_rate",
+    "Self-service success rate",
+    _self_service_success,
+    "Knowledge-base sessions of a known customer not followed by a ticket from that "
+    "customer within N hours (self_service_hours, default 24: session start <= ticket "
+    "creation <= start + N h) / sessions of a known customer, dated at the session.",
+    family=FAMILY,
+    good="higher",
+    needs=(KB_SESSIONS,),
+    seeds=("001",),
+    dimensions=("segment",),
+    options=("self_service_hours",),
 )
-register(
-    Metric(
-        id="chatbot_interaction_rate",
-        title="Chatbot interaction rate",
-        definition=(
-            "Conversations (tickets with events) with at least one bot message / conversations, "
-            "dated at ticket creation."
-        ),
-        build=_chatbot_interaction,
-        good="higher",
-        needs=(MESSAGES,),
-        seeds=("003",),
-        **_RATE,  # type: ignore[arg-type]
-    )
+register_rate(
+    "chatbot_interaction_rate",
+    "Chatbot interaction rate",
+    _chatbot_interaction,
+    "Conversations (tickets with events) with at least one bot message / conversations, "
+    "dated at ticket creation.",
+    family=FAMILY,
+    good="higher",
+    needs=(MESSAGES,),
+    seeds=("003",),
 )
-register(
-    Metric(
-        id="bot_containment_rate",
-        title="Bot containment rate",
-        definition=(
-            "Conversations with a bot message that are solved now (before the report end) and "
-            "never had a public message from a human agent / conversations with a bot message, "
-            "dated at ticket creation."
-        ),
-        build=_bot_containment,
-        good="higher",
-        needs=(MESSAGES,),
-        seeds=("003",),
-        **_RATE,  # type: ignore[arg-type]
-    )
+register_rate(
+    "bot_containment_rate",
+    "Bot containment rate",
+    _bot_containment,
+    "Conversations with a bot message that are solved now (before the report end) and "
+    "never had a public message from a human agent / conversations with a bot message, "
+    "dated at ticket creation.",
+    family=FAMILY,
+    good="higher",
+    needs=(MESSAGES,),
+    seeds=("003",),
 )
-register(
-    Metric(
-        id="angry_customer_rate",
-        title="Angry customer rate",
-        definition=(
-            "Customers with a ticket created in the period (each bucket, or the whole range) "
-            "with at least one angry ticket among them / those customers. A ticket is angry "
-            "when a customer message has a sentiment below sentiment_threshold (default -0.5) "
-            "or the ticket is tagged 'angry'. A ticket with no known customer counts as one "
-            "customer. Dated at the customer's first ticket in the period."
-        ),
-        build=_angry_customers,
-        good="lower",
-        needs=(ANGRY_SIGNALS,),
-        seeds=("002",),
-        dimensions=("segment",),
-        options=("sentiment_threshold",),
-        **_RATE,  # type: ignore[arg-type]
-    )
+register_rate(
+    "angry_customer_rate",
+    "Angry customer rate",
+    _angry_customers,
+    "Customers with a ticket created in the period (each bucket, or the whole range) "
+    "with at least one angry ticket among them / those customers. A ticket is angry "
+    "when a customer message has a sentiment below sentiment_threshold (default -0.5) "
+    "or the ticket is tagged 'angry'. A ticket with no known customer counts as one "
+    "customer. Dated at the customer's first ticket in the period.",
+    family=FAMILY,
+    good="lower",
+    needs=(ANGRY_SIGNALS,),
+    seeds=("002",),
+    dimensions=("segment",),
+    options=("sentiment_threshold",),
 )
-register(
-    Metric(
-        id="customer_sentiment",
-        title="Customer sentiment",
-        unit=Unit.SCORE,
-        kind=Kind.SIMPLE,
-        aggregation=Aggregation.MEAN,
-        definition=(
-            "Mean sentiment (-1 to 1, VADER compound, scored at load) of customer messages, "
-            "dated at the message; by channel e.g. for social media. t 95% interval."
-        ),
-        build=_sentiment,
-        good="higher",
-        needs=(CUSTOMER_MESSAGES,),
-        family=FAMILY,
-        seeds=("001",),
-    )
+register_mean(
+    "customer_sentiment",
+    "Customer sentiment",
+    _sentiment,
+    "Mean sentiment (-1 to 1, VADER compound, scored at load) of customer messages, "
+    "dated at the message; by channel e.g. for social media. t 95% interval.",
+    family=FAMILY,
+    good="higher",
+    needs=(CUSTOMER_MESSAGES,),
+    seeds=("001",),
 )

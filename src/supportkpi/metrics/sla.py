@@ -26,7 +26,7 @@ import ibis.expr.types as ir
 from supportkpi.calendar.business import with_business_seconds
 from supportkpi.errors import ConfigError
 from supportkpi.metrics.context import MetricContext
-from supportkpi.metrics.registry import Aggregation, Kind, Metric, Unit, register
+from supportkpi.metrics.registry import register_rate
 from supportkpi.metrics.ticket_facts import facts, response_runs
 from supportkpi.sla.policy import MATCH_KEYS, SlaPolicy
 
@@ -132,24 +132,17 @@ def _compliance(ctx: MetricContext) -> ir.Table:
     )
 
 
-register(
-    Metric(
-        id="sla_compliance",
-        title="SLA compliance",
-        unit=Unit.RATIO,
-        kind=Kind.RATIO,
-        aggregation=Aggregation.RATIO,
-        definition=(
-            "SLA targets met / SLA targets due (met or breached; still-running targets are left "
-            "out), for the first matching [[sla]] policy's first_response, next_response and "
-            "resolution targets, in calendar or business time per policy. Dated when the "
-            "target's clock started. Per target type with by=sla_target (or per policy with "
-            "by=sla_policy)."
-        ),
-        build=_compliance,
-        good="higher",
-        seeds=("001", "003"),
-        family="Tickets: outcomes and workload",
-        dimensions=(*DIMS, "sla_target", "sla_policy"),
-    )
+register_rate(
+    "sla_compliance",
+    "SLA compliance",
+    _compliance,
+    "SLA targets met / SLA targets due (met or breached; still-running targets are left "
+    "out), for the first matching [[sla]] policy's first_response, next_response and "
+    "resolution targets, in calendar or business time per policy. Dated when the "
+    "target's clock started. Per target type with by=sla_target (or per policy with "
+    "by=sla_policy).",
+    family="Tickets: outcomes and workload",
+    good="higher",
+    seeds=("001", "003"),
+    dimensions=(*DIMS, "sla_target", "sla_policy"),
 )

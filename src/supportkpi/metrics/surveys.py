@@ -16,7 +16,7 @@ import ibis.expr.types as ir
 from supportkpi.metrics.basis import surveys_of
 from supportkpi.metrics.context import MetricContext
 from supportkpi.metrics.query_periods import in_range, period_key
-from supportkpi.metrics.registry import Aggregation, Kind, Metric, Unit, register
+from supportkpi.metrics.registry import register_mean, register_nps, register_rate
 from supportkpi.metrics.ticket_facts import tickets_base
 
 DIMS = ("channel", "team", "agent", "priority", "segment")
@@ -134,113 +134,78 @@ def _asat(ctx: MetricContext) -> ir.Table:
     )
 
 
-_RATE = dict(unit=Unit.RATIO, kind=Kind.RATIO, aggregation=Aggregation.RATIO, family=FAMILY)
-
-register(
-    Metric(
-        id="csat",
-        title="Customer satisfaction (CSAT)",
-        definition=(
-            "CSAT responses with a score >= csat_satisfied_min (default 4) / CSAT responses "
-            "with a score on the scale 1..csat_scale_max (default 5), dated at the response. "
-            "Unanswered invitations are not in the denominator (see survey_response_rate)."
-        ),
-        build=_csat_rows,
-        good="higher",
-        needs=(surveys_of("csat"),),
-        seeds=("000", "001", "002", "003"),
-        options=("csat_scale_max", "csat_satisfied_min"),
-        **_RATE,  # type: ignore[arg-type]
-    )
+register_rate(
+    "csat",
+    "Customer satisfaction (CSAT)",
+    _csat_rows,
+    "CSAT responses with a score >= csat_satisfied_min (default 4) / CSAT responses "
+    "with a score on the scale 1..csat_scale_max (default 5), dated at the response. "
+    "Unanswered invitations are not in the denominator (see survey_response_rate).",
+    family=FAMILY,
+    good="higher",
+    needs=(surveys_of("csat"),),
+    seeds=("000", "001", "002", "003"),
+    options=("csat_scale_max", "csat_satisfied_min"),
 )
-register(
-    Metric(
-        id="csat_mean",
-        title="CSAT mean score",
-        unit=Unit.SCORE,
-        kind=Kind.SIMPLE,
-        aggregation=Aggregation.MEAN,
-        definition=(
-            "Mean CSAT score over responses on the scale 1..csat_scale_max, dated at the "
-            "response, with a Student t 95% interval."
-        ),
-        build=_csat_mean,
-        good="higher",
-        needs=(surveys_of("csat"),),
-        family=FAMILY,
-        seeds=("000", "001"),
-        options=("csat_scale_max",),
-    )
+register_mean(
+    "csat_mean",
+    "CSAT mean score",
+    _csat_mean,
+    "Mean CSAT score over responses on the scale 1..csat_scale_max, dated at the "
+    "response, with a Student t 95% interval.",
+    family=FAMILY,
+    good="higher",
+    needs=(surveys_of("csat"),),
+    seeds=("000", "001"),
+    options=("csat_scale_max",),
 )
-register(
-    Metric(
-        id="survey_response_rate",
-        title="Survey response rate",
-        definition=(
-            "Customer surveys (csat, nps, ces) answered (a score given) / surveys sent, dated "
-            "when sent (at the response when the send time is missing)."
-        ),
-        build=_response_rate,
-        good="higher",
-        needs=(surveys_of("csat", "nps", "ces"),),
-        seeds=("001",),
-        **_RATE,  # type: ignore[arg-type]
-    )
+register_rate(
+    "survey_response_rate",
+    "Survey response rate",
+    _response_rate,
+    "Customer surveys (csat, nps, ces) answered (a score given) / surveys sent, dated "
+    "when sent (at the response when the send time is missing).",
+    family=FAMILY,
+    good="higher",
+    needs=(surveys_of("csat", "nps", "ces"),),
+    seeds=("001",),
 )
-register(
-    Metric(
-        id="nps",
-        title="Net Promoter Score (NPS)",
-        unit=Unit.NPS,
-        kind=Kind.DERIVED,
-        aggregation=Aggregation.NPS,
-        definition=(
-            "100 x (promoters (score 9-10) - detractors (score 0-6)) / NPS responses "
-            "(0-10), dated at the response; from -100 to 100, with the multinomial 95% interval."
-        ),
-        build=_nps,
-        good="higher",
-        needs=(surveys_of("nps"),),
-        family=FAMILY,
-        seeds=("000", "001", "003"),
-    )
+register_nps(
+    "nps",
+    "Net Promoter Score (NPS)",
+    _nps,
+    "100 x (promoters (score 9-10) - detractors (score 0-6)) / NPS responses "
+    "(0-10), dated at the response; from -100 to 100, with the multinomial 95% interval.",
+    family=FAMILY,
+    good="higher",
+    needs=(surveys_of("nps"),),
+    seeds=("000", "001", "003"),
 )
-register(
-    Metric(
-        id="ces",
-        title="Customer effort score (CES)",
-        unit=Unit.SCORE,
-        kind=Kind.SIMPLE,
-        aggregation=Aggregation.MEAN,
-        definition=(
-            "Mean CES score over responses on the scale 1..ces_scale_max (default 5), dated at "
-            "the response, with a Student t 95% interval. Scores are never flipped: with "
-            "ces_higher_is = 'harder' (default) lower is better, with 'easier' higher is better."
-        ),
-        build=_ces,
-        good="lower",
-        needs=(surveys_of("ces"),),
-        family=FAMILY,
-        seeds=("001", "002", "003"),
-        options=("ces_scale_max", "ces_higher_is"),
-    )
+register_mean(
+    "ces",
+    "Customer effort score (CES)",
+    _ces,
+    "Mean CES score over responses on the scale 1..ces_scale_max (default 5), dated at "
+    "the response, with a Student t 95% interval. Scores are never flipped: with "
+    "ces_higher_is = 'harder' (default) lower is better, with 'easier' higher is better.",
+    family=FAMILY,
+    good="lower",
+    needs=(surveys_of("ces"),),
+    seeds=("001", "002", "003"),
+    options=("ces_scale_max", "ces_higher_is"),
 )
-register(
-    Metric(
-        id="asat",
-        title="Agent satisfaction (ASAT)",
-        definition=(
-            "Agents whose latest asat response in the period (each bucket, or the whole range) "
-            "has a score >= csat_satisfied_min / agents with an asat response in the period. "
-            "Dated at that latest response; the agent is the responding agent (agent_id)."
-        ),
-        build=_asat,
-        good="higher",
-        needs=(surveys_of("asat"),),
-        seeds=("001", "003"),
-        dimensions=("agent", "team"),
-        options=("csat_satisfied_min", "csat_scale_max"),
-        n_noun="agents",
-        **_RATE,  # type: ignore[arg-type]
-    )
+register_rate(
+    "asat",
+    "Agent satisfaction (ASAT)",
+    _asat,
+    "Agents whose latest asat response in the period (each bucket, or the whole range) "
+    "has a score >= csat_satisfied_min / agents with an asat response in the period. "
+    "Dated at that latest response; the agent is the responding agent (agent_id).",
+    family=FAMILY,
+    good="higher",
+    needs=(surveys_of("asat"),),
+    seeds=("001", "003"),
+    dimensions=("agent", "team"),
+    options=("csat_satisfied_min", "csat_scale_max"),
+    n_noun="agents",
 )

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import ibis
 import ibis.expr.types as ir
 
 from supportkpi.metrics.agent_time import logged_in_hours, with_team
-from supportkpi.metrics.basis import AGENT_ACTIVITY, MESSAGES, Basis
+from supportkpi.metrics.basis import AGENT_ACTIVITY, MESSAGES
 from supportkpi.metrics.context import MetricContext
-from supportkpi.metrics.registry import Aggregation, Kind, Metric, Unit, register, register_rate
+from supportkpi.metrics.registry import (
+    Kind,
+    Unit,
+    register_count,
+    register_cumulative,
+    register_distribution,
+    register_open_intervals,
+    register_quotient,
+    register_rate,
+    register_sum,
+)
 from supportkpi.metrics.ticket_facts import (
     backlog_deltas,
     events,
@@ -159,99 +167,57 @@ def _solved_per_hour(ctx: MetricContext) -> tuple[ir.Table, ir.Table]:
     return solved, logged_in_hours(ctx)
 
 
-def _register_rate(
-    id_: str,
-    title: str,
-    build: Callable[[MetricContext], ir.Table],
-    definition: str,
-    good: str | None,
-    seeds: tuple[str, ...],
-    options: tuple[str, ...] = (),
-    needs: tuple[Basis, ...] = (),
-) -> None:
-    register_rate(
-        id_, title, build, definition, good, seeds, family=_OUTCOMES, options=options, needs=needs
-    )
-
-
-register(
-    Metric(
-        id="ticket_volume",
-        title="Ticket volume",
-        unit=Unit.COUNT,
-        kind=Kind.SIMPLE,
-        aggregation=Aggregation.COUNT,
-        build=_volume,
-        family=_OUTCOMES,
-        seeds=("001", "003"),
-        definition="Tickets created, dated at creation (by channel: volume by channel).",
-    )
+register_count(
+    "ticket_volume",
+    "Ticket volume",
+    _volume,
+    "Tickets created, dated at creation (by channel: volume by channel).",
+    family=_OUTCOMES,
+    good=None,
+    seeds=("001", "003"),
 )
-register(
-    Metric(
-        id="tickets_solved",
-        title="Tickets solved",
-        unit=Unit.COUNT,
-        kind=Kind.SIMPLE,
-        aggregation=Aggregation.COUNT,
-        build=_tickets_solved,
-        family=_OUTCOMES,
-        good="higher",
-        definition="Tickets reaching solved or closed for the first time, dated at that solve.",
-    )
+register_count(
+    "tickets_solved",
+    "Tickets solved",
+    _tickets_solved,
+    "Tickets reaching solved or closed for the first time, dated at that solve.",
+    family=_OUTCOMES,
+    good="higher",
 )
-register(
-    Metric(
-        id="backlog",
-        title="Backlog",
-        unit=Unit.COUNT,
-        kind=Kind.CUMULATIVE,
-        aggregation=Aggregation.CUMULATIVE,
-        build=_backlog,
-        open_items=open_intervals,
-        family=_OUTCOMES,
-        good="lower",
-        seeds=("001", "003", "004"),
-        definition=(
-            "Tickets not solved or closed at the end of each bucket (point in time). A reopened "
-            "ticket is in the backlog again until it is solved again."
-        ),
-    )
+register_cumulative(
+    "backlog",
+    "Backlog",
+    _backlog,
+    "Tickets not solved or closed at the end of each bucket (point in time). A reopened "
+    "ticket is in the backlog again until it is solved again.",
+    open_items=open_intervals,
+    family=_OUTCOMES,
+    good="lower",
+    seeds=("001", "003", "004"),
 )
-register(
-    Metric(
-        id="backlog_change",
-        title="Backlog change",
-        unit=Unit.COUNT,
-        kind=Kind.DERIVED,
-        aggregation=Aggregation.SUM,
-        build=_backlog_change,
-        family=_OUTCOMES,
-        good="lower",
-        seeds=("003",),
-        definition="Tickets created minus tickets first solved in the bucket (seed 003's formula).",
-    )
+register_sum(
+    "backlog_change",
+    "Backlog change",
+    _backlog_change,
+    "Tickets created minus tickets first solved in the bucket (seed 003's formula).",
+    kind=Kind.DERIVED,
+    family=_OUTCOMES,
+    good="lower",
+    seeds=("003",),
 )
-register(
-    Metric(
-        id="backlog_age",
-        title="Backlog age",
-        unit=Unit.SECONDS,
-        kind=Kind.CUMULATIVE,
-        aggregation=Aggregation.OPEN_INTERVALS,
-        build=_backlog_age,
-        family=_OUTCOMES,
-        good="lower",
-        seeds=("001", "004"),
-        dimensions=(*DIMS, "age_band"),
-        definition=(
-            "Age (now minus creation) of the tickets open at each bucket end. By default one row "
-            "per band (0-1d, 1-3d, 3-7d, 7-14d, >14d) with the number of open tickets in it; "
-            "with a stat (e.g. backlog_age:median) the age statistic over all open tickets."
-        ),
-    )
+register_open_intervals(
+    "backlog_age",
+    "Backlog age",
+    _backlog_age,
+    "Age (now minus creation) of the tickets open at each bucket end. By default one row "
+    "per band (0-1d, 1-3d, 3-7d, 7-14d, >14d) with the number of open tickets in it; "
+    "with a stat (e.g. backlog_age:median) the age statistic over all open tickets.",
+    family=_OUTCOMES,
+    good="lower",
+    seeds=("001", "004"),
+    dimensions=(*DIMS, "age_band"),
 )
-_register_rate(
+register_rate(
     "fcr_rate",
     "First contact resolution rate",
     _fcr,
@@ -259,103 +225,92 @@ _register_rate(
     "first solve. Default one_touch: exactly one public agent reply and never reopened; "
     "zendesk: fewer than two agent replies and never reopened; no_customer_followup: no "
     "customer message after the first response and never reopened.",
-    "higher",
-    ("000", "001", "002", "003", "004"),
+    family=_OUTCOMES,
+    good="higher",
+    seeds=("000", "001", "002", "003", "004"),
     options=("fcr",),
     needs=(MESSAGES,),
 )
-register(
-    Metric(
-        id="interactions_per_ticket",
-        title="Interactions per ticket",
-        unit=Unit.COUNT,
-        kind=Kind.SIMPLE,
-        aggregation=Aggregation.DISTRIBUTION,
-        build=_interactions,
-        family=_OUTCOMES,
-        good="lower",
-        seeds=("000", "001"),
-        default_stat="mean",
-        needs=(MESSAGES,),
-        definition=(
-            "Public customer and agent messages per solved ticket, dated at the first solve."
-        ),
-    )
+register_distribution(
+    "interactions_per_ticket",
+    "Interactions per ticket",
+    _interactions,
+    "Public customer and agent messages per solved ticket, dated at the first solve.",
+    unit=Unit.COUNT,
+    default_stat="mean",
+    family=_OUTCOMES,
+    good="lower",
+    seeds=("000", "001"),
+    needs=(MESSAGES,),
 )
-_register_rate(
+register_rate(
     "reopen_rate",
     "Reopen rate",
     _reopen_rows,
     "Solved tickets later reopened / solved tickets, dated at the first solve.",
-    "lower",
-    ("001",),
+    family=_OUTCOMES,
+    good="lower",
+    seeds=("001",),
 )
-register(
-    Metric(
-        id="reopens",
-        title="Reopened tickets",
-        unit=Unit.COUNT,
-        kind=Kind.SIMPLE,
-        aggregation=Aggregation.COUNT,
-        build=_reopened,
-        family=_OUTCOMES,
-        good="lower",
-        seeds=("001",),
-        definition="Solved tickets later reopened (the numerator of reopen_rate).",
-    )
+register_count(
+    "reopens",
+    "Reopened tickets",
+    _reopened,
+    "Solved tickets later reopened (the numerator of reopen_rate).",
+    family=_OUTCOMES,
+    good="lower",
+    seeds=("001",),
 )
-_register_rate(
+register_rate(
     "escalation_rate",
     "Escalation rate",
     _escalation,
     "Tickets with an escalation / tickets created, dated at creation.",
-    "lower",
-    ("000", "003"),
+    family=_OUTCOMES,
+    good="lower",
+    seeds=("000", "003"),
 )
-_register_rate(
+register_rate(
     "resolution_rate",
     "Resolution rate",
     _resolution_rate,
     "Of the tickets created in the bucket, the share solved before the report end.",
-    "higher",
-    ("001",),
+    family=_OUTCOMES,
+    good="higher",
+    seeds=("001",),
 )
-_register_rate(
+register_rate(
     "repeat_contact_rate",
     "Repeat contact rate",
     _repeat_contact,
     "Solved tickets of a known customer followed by a new ticket from the same customer "
     "within N days (repeat_contact_days, default 7) of the first solve / such solved tickets.",
-    "lower",
-    ("001",),
+    family=_OUTCOMES,
+    good="lower",
+    seeds=("001",),
     options=("repeat_contact_days",),
 )
-_register_rate(
+register_rate(
     "next_issue_avoidance",
     "Next issue avoidance",
     _next_issue_avoidance,
     "1 - repeat_contact_rate: solved tickets not followed by another ticket from the same "
     "customer within N days.",
-    "higher",
-    ("001",),
+    family=_OUTCOMES,
+    good="higher",
+    seeds=("001",),
     options=("repeat_contact_days",),
 )
-register(
-    Metric(
-        id="tickets_solved_per_hour",
-        title="Tickets solved per logged-in hour",
-        unit=Unit.PER_HOUR,
-        kind=Kind.DERIVED,
-        aggregation=Aggregation.QUOTIENT,
-        build=_solved_per_hour,
-        family=_OUTCOMES,
-        good="higher",
-        seeds=("002",),
-        dimensions=("agent", "team"),
-        needs=(AGENT_ACTIVITY,),
-        definition=(
-            "Tickets first solved by an agent / the agent's logged-in hours (agent_activity "
-            "states other than offline, dated at their start). n is the tickets solved."
-        ),
-    )
+register_quotient(
+    "tickets_solved_per_hour",
+    "Tickets solved per logged-in hour",
+    _solved_per_hour,
+    "Tickets first solved by an agent / the agent's logged-in hours (agent_activity "
+    "states other than offline, dated at their start). n is the tickets solved.",
+    unit=Unit.PER_HOUR,
+    family=_OUTCOMES,
+    good="higher",
+    seeds=("002",),
+    dimensions=("agent", "team"),
+    needs=(AGENT_ACTIVITY,),
 )

@@ -8,7 +8,7 @@ import ibis.expr.types as ir
 from supportkpi.calendar.business import with_business_seconds
 from supportkpi.metrics.basis import MESSAGES, RESPONSES
 from supportkpi.metrics.context import MetricContext
-from supportkpi.metrics.registry import Aggregation, Kind, Metric, Unit, register
+from supportkpi.metrics.registry import register_count_where, register_distribution
 from supportkpi.metrics.ticket_facts import facts, response_runs
 
 DIMS = ("channel", "team", "agent", "priority", "segment")
@@ -73,96 +73,80 @@ def _unanswered(ctx: MetricContext) -> ir.Table:
     )
 
 
-_SPEED = dict(
-    unit=Unit.SECONDS,
-    business_hours=True,
-    kind=Kind.SIMPLE,
-    aggregation=Aggregation.DISTRIBUTION,
-    good="lower",
-    family="Tickets: speed",
-    default_stat="median",
-)
+FAMILY = "Tickets: speed"
 
-register(
-    Metric(
-        id="first_response_time",
-        title="First response time",
-        definition=(
-            "Time from the first customer message (or ticket creation when none is recorded) to "
-            "the first later public agent message. Bot messages and private notes do not count. "
-            "Tickets never answered are left out (see unanswered_tickets), never zero; "
-            "agent-initiated tickets await no response. Dated at the first response."
-        ),
-        build=_first_response,
-        seeds=("000", "001", "002", "003"),
-        options=("include_bots",),
-        needs=(RESPONSES,),
-        **_SPEED,  # type: ignore[arg-type]
-    )
+register_distribution(
+    "first_response_time",
+    "First response time",
+    _first_response,
+    "Time from the first customer message (or ticket creation when none is recorded) to "
+    "the first later public agent message. Bot messages and private notes do not count. "
+    "Tickets never answered are left out (see unanswered_tickets), never zero; "
+    "agent-initiated tickets await no response. Dated at the first response.",
+    family=FAMILY,
+    good="lower",
+    default_stat="median",
+    business_hours=True,
+    seeds=("000", "001", "002", "003"),
+    options=("include_bots",),
+    needs=(RESPONSES,),
 )
-register(
-    Metric(
-        id="response_time",
-        title="Response time (every reply)",
-        definition=(
-            "For every run of consecutive customer messages, the time from the run's first "
-            "message to the next public agent message (the average response time across a "
-            "conversation). Dated at the reply."
-        ),
-        build=_response,
-        seeds=("001",),
-        needs=(MESSAGES,),
-        **_SPEED,  # type: ignore[arg-type]
-    )
+register_distribution(
+    "response_time",
+    "Response time (every reply)",
+    _response,
+    "For every run of consecutive customer messages, the time from the run's first "
+    "message to the next public agent message (the average response time across a "
+    "conversation). Dated at the reply.",
+    family=FAMILY,
+    good="lower",
+    default_stat="median",
+    business_hours=True,
+    seeds=("001",),
+    needs=(MESSAGES,),
 )
-register(
-    Metric(
-        id="resolution_time",
-        title="Full resolution time",
-        definition=(
-            "Time from ticket creation to its last solve, for tickets solved now (a reopened "
-            "ticket counts once it is solved again). Dated at the last solve."
-        ),
-        build=_resolution,
-        seeds=("000", "001", "002", "003", "004"),
-        **_SPEED,  # type: ignore[arg-type]
-    )
+register_distribution(
+    "resolution_time",
+    "Full resolution time",
+    _resolution,
+    "Time from ticket creation to its last solve, for tickets solved now (a reopened "
+    "ticket counts once it is solved again). Dated at the last solve.",
+    family=FAMILY,
+    good="lower",
+    default_stat="median",
+    business_hours=True,
+    seeds=("000", "001", "002", "003", "004"),
 )
-register(
-    Metric(
-        id="first_resolution_time",
-        title="First resolution time",
-        definition="Time from ticket creation to its first solve. Dated at the first solve.",
-        build=_first_resolution,
-        seeds=("000", "001", "002", "003", "004"),
-        **_SPEED,  # type: ignore[arg-type]
-    )
+register_distribution(
+    "first_resolution_time",
+    "First resolution time",
+    _first_resolution,
+    "Time from ticket creation to its first solve. Dated at the first solve.",
+    family=FAMILY,
+    good="lower",
+    default_stat="median",
+    business_hours=True,
+    seeds=("000", "001", "002", "003", "004"),
 )
-register(
-    Metric(
-        id="social_response_time",
-        title="Social media response time",
-        definition="first_response_time for tickets on the channel 'social'.",
-        build=_social_response,
-        seeds=("001", "003"),
-        needs=(RESPONSES,),
-        **_SPEED,  # type: ignore[arg-type]
-    )
+register_distribution(
+    "social_response_time",
+    "Social media response time",
+    _social_response,
+    "first_response_time for tickets on the channel 'social'.",
+    family=FAMILY,
+    good="lower",
+    default_stat="median",
+    business_hours=True,
+    seeds=("001", "003"),
+    needs=(RESPONSES,),
 )
-register(
-    Metric(
-        id="unanswered_tickets",
-        title="Unanswered tickets",
-        unit=Unit.COUNT,
-        kind=Kind.SIMPLE,
-        aggregation=Aggregation.COUNT_WHERE,
-        definition=(
-            "Tickets awaiting a first response that have no agent response yet, dated at "
-            "creation. The value is the count; n is the tickets awaiting a first response."
-        ),
-        build=_unanswered,
-        good="lower",
-        family="Tickets: speed",
-        needs=(RESPONSES,),
-    )
+register_count_where(
+    "unanswered_tickets",
+    "Unanswered tickets",
+    _unanswered,
+    "Tickets awaiting a first response that have no agent response yet, dated at "
+    "creation. The value is the count; n is the tickets awaiting a first response.",
+    family=FAMILY,
+    good="lower",
+    needs=(RESPONSES,),
 )
