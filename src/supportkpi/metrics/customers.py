@@ -24,11 +24,11 @@ import ibis.expr.types as ir
 from supportkpi.metrics.basis import CUSTOMERS, ORDERS
 from supportkpi.metrics.context import MetricContext
 from supportkpi.metrics.query_periods import data_span, in_range, period_bounds, period_key
-from supportkpi.metrics.registry import Unit, register_quotient, register_rate
+from supportkpi.metrics.registry import TICKET_DIMENSIONS, Unit, register_quotient, register_rate
 from supportkpi.metrics.ticket_facts import tickets_base
 
 FAMILY = "Cost, revenue and customers"
-TICKET_DIMS = ("channel", "team", "agent", "priority", "segment")
+TICKET_DIMS = TICKET_DIMENSIONS
 
 
 def _flag(condition: ir.BooleanValue) -> ir.IntegerValue:

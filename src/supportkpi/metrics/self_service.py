@@ -15,11 +15,17 @@ from supportkpi.metrics.basis import ANGRY_SIGNALS, CUSTOMER_MESSAGES, KB_SESSIO
 from supportkpi.metrics.context import MetricContext
 from supportkpi.metrics.costs import conversations
 from supportkpi.metrics.query_periods import in_range, period_key
-from supportkpi.metrics.registry import Unit, register_mean, register_quotient, register_rate
+from supportkpi.metrics.registry import (
+    TICKET_DIMENSIONS,
+    Unit,
+    register_mean,
+    register_quotient,
+    register_rate,
+)
 from supportkpi.metrics.ticket_facts import facts, tickets_base
 
 FAMILY = "Self-service, automation, sentiment"
-DIMS = ("channel", "team", "agent", "priority", "segment")
+DIMS = TICKET_DIMENSIONS
 
 
 def _flag(condition: ir.BooleanValue) -> ir.IntegerValue:

@@ -26,11 +26,11 @@ import ibis.expr.types as ir
 from supportkpi.calendar.business import with_business_seconds
 from supportkpi.errors import ConfigError
 from supportkpi.metrics.context import MetricContext
-from supportkpi.metrics.registry import register_rate
+from supportkpi.metrics.registry import TICKET_DIMENSIONS, register_rate
 from supportkpi.metrics.ticket_facts import facts, response_runs
 from supportkpi.sla.policy import MATCH_KEYS, SlaPolicy
 
-DIMS = ("channel", "team", "agent", "priority", "segment")
+DIMS = TICKET_DIMENSIONS
 
 
 def _policy_of(f: ir.Table, policies: tuple[SlaPolicy, ...]) -> ir.StringValue:

@@ -16,10 +16,15 @@ import ibis.expr.types as ir
 from supportkpi.metrics.basis import surveys_of
 from supportkpi.metrics.context import MetricContext
 from supportkpi.metrics.query_periods import in_range, period_key
-from supportkpi.metrics.registry import register_mean, register_nps, register_rate
+from supportkpi.metrics.registry import (
+    TICKET_DIMENSIONS,
+    register_mean,
+    register_nps,
+    register_rate,
+)
 from supportkpi.metrics.ticket_facts import tickets_base
 
-DIMS = ("channel", "team", "agent", "priority", "segment")
+DIMS = TICKET_DIMENSIONS
 FAMILY = "Surveys"
 
 

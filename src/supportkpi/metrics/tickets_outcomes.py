@@ -9,6 +9,7 @@ from supportkpi.metrics.agent_time import logged_in_hours, with_team
 from supportkpi.metrics.basis import AGENT_ACTIVITY, MESSAGES
 from supportkpi.metrics.context import MetricContext
 from supportkpi.metrics.registry import (
+    TICKET_DIMENSIONS,
     Kind,
     Unit,
     register_count,
@@ -27,7 +28,7 @@ from supportkpi.metrics.ticket_facts import (
     tickets_base,
 )
 
-DIMS = ("channel", "team", "agent", "priority", "segment")
+DIMS = TICKET_DIMENSIONS
 #: Row columns: the dimensions and the ticket, so a number can be drilled into.
 KEYS = ("ticket_id", *DIMS)
 _OUTCOMES = "Tickets: outcomes and workload"

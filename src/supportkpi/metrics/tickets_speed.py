@@ -8,10 +8,14 @@ import ibis.expr.types as ir
 from supportkpi.calendar.business import with_business_seconds
 from supportkpi.metrics.basis import MESSAGES, RESPONSES
 from supportkpi.metrics.context import MetricContext
-from supportkpi.metrics.registry import register_count_where, register_distribution
+from supportkpi.metrics.registry import (
+    TICKET_DIMENSIONS,
+    register_count_where,
+    register_distribution,
+)
 from supportkpi.metrics.ticket_facts import facts, response_runs
 
-DIMS = ("channel", "team", "agent", "priority", "segment")
+DIMS = TICKET_DIMENSIONS
 
 
 def duration_rows(

@@ -18,20 +18,12 @@ from supportkpi.engine import periods
 from supportkpi.engine.backends import Backend
 from supportkpi.errors import InputError
 from supportkpi.metrics.context import MetricContext, Options
+from supportkpi.metrics.registry import TICKET_DIMENSIONS
 from supportkpi.metrics.selector import Selector, parse_selector
 from supportkpi.sla.policy import SlaPolicy
 
-KNOWN_DIMENSIONS = (
-    "channel",
-    "team",
-    "agent",
-    "priority",
-    "segment",
-    "queue",
-    "sla_target",
-    "sla_policy",
-    "age_band",
-)
+#: Every dimension a request may name; each metric says which of them it has.
+KNOWN_DIMENSIONS = (*TICKET_DIMENSIONS, "queue", "sla_target", "sla_policy", "age_band")
 
 
 @dataclass

@@ -29,8 +29,9 @@ from urllib.parse import urlencode
 
 from supportkpi.engine.periods import GRAINS, bucket_start, next_bucket
 from supportkpi.errors import InputError
+from supportkpi.metrics.registry import TICKET_DIMENSIONS
 
-FILTER_DIMENSIONS = ("channel", "team", "agent", "priority", "segment")
+FILTER_DIMENSIONS = TICKET_DIMENSIONS
 #: Dimensions only a drill-down link sets (a bar of SLA compliance by policy, calls by queue).
 DRILL_DIMENSIONS = ("sla_policy", "sla_target", "queue")
 ALL_DIMENSIONS = FILTER_DIMENSIONS + DRILL_DIMENSIONS
