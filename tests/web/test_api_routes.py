@@ -157,10 +157,10 @@ def test_kpi_equals_the_cli_json(
 def test_kpi_repeated_query_is_served_from_the_cache(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from supportkpi.web import routes_kpi
+    from supportkpi.web import state
 
     calls = []
-    real = routes_kpi.run_kpi_partial
+    real = state.run_kpi_partial
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         # The dashboard's start-up warm-up computes its default views in its own thread.
@@ -168,7 +168,7 @@ def test_kpi_repeated_query_is_served_from_the_cache(
             calls.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(routes_kpi, "run_kpi_partial", counting)
+    monkeypatch.setattr(state, "run_kpi_partial", counting)
     params = {"metric": "ticket_volume", "grain": "day", "from": "2024-01-01"}
     first = _ok(client.get("/api/kpi", params=params))
     second = _ok(client.get("/api/kpi", params=params))
@@ -179,6 +179,41 @@ def test_kpi_repeated_query_is_served_from_the_cache(
     _ok(client.get("/api/kpi", params={**params, "from": "2024-01-03"}))
     _ok(client.get("/api/kpi", params={**params, "from": "2024-01-03"}))
     assert len(calls) == 4
+
+
+def test_the_api_and_the_dashboard_share_one_cache_entry(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The API parses strings, the dashboard passes dates: both build the library's
+    ``KpiRequest``, whose key is the cache's, so one question is computed once."""
+    from supportkpi.web import state
+
+    calls = []
+    real = state.run_kpi_partial
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread().name != "warm-dashboard":
+            calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(state, "run_kpi_partial", counting)
+    params = {"metric": "first_response_time", "grain": "week", "from": "2024-01-01"}
+    api = _ok(client.get("/api/kpi", params={**params, "to": "2024-02-01", "by": "channel"}))
+    api_state: state.ApiState = client.app.state.api
+    with api_state.reading() as reader:
+        # What a dashboard tile asks (see DashboardContext.kpi): dates, lists, no timezone.
+        request = reader.con.query(
+            ["first_response_time"],
+            start=date(2024, 1, 1),
+            end=date(2024, 2, 1),
+            grain="week",
+            by=["channel"],
+            where={},
+            business_hours=False,
+        )
+        tile = api_state.kpi(reader, request)
+    assert len(calls) == 1
+    assert len(tile.rows) == len(api["rows"]) > 0
 
 
 # -- /api/tickets ------------------------------------------------------------------------------

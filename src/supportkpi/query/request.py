@@ -9,7 +9,7 @@ the selectors; :meth:`KpiRequest.context` is what the metric builders of one run
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -79,6 +79,23 @@ class KpiRequest:
                         f"its dimensions are {', '.join(sel.metric.dimensions)}"
                     )
         return selectors
+
+    def key(self) -> Hashable:
+        """What decides the answer, as one hashable value: two front ends asking the same
+        question (the API and a dashboard tile) share one cache entry. The calendar and the
+        SLA policies come from the session's settings, which a cache is kept per."""
+        return (
+            tuple(self.metrics),
+            self.start,
+            self.end,
+            self.grain,
+            tuple(self.by),
+            tuple(sorted((dim, tuple(values)) for dim, values in self.where.items())),
+            self.tz,
+            self.cohort,
+            self.business_hours,
+            self.options,
+        )
 
     def context(self, backend: Backend, lo: int | None, hi: int | None) -> MetricContext:
         """What the builders of one run over ``[lo, hi)`` (epoch seconds) receive."""

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from supportkpi.query.request import parse_where
-from supportkpi.query.runner import computed, run_kpi_partial
+from supportkpi.query.runner import computed
 from supportkpi.report.rows import frame_records, result_as_json
 from supportkpi.web.auth import requires
 from supportkpi.web.state import ApiState, api_state
@@ -112,17 +112,8 @@ def kpi(
     """KPIs: one row per metric, period and dimension values (as `supportkpi kpi --format json`)."""
     metrics = tuple(m.strip() for item in metric for m in item.split(",") if m.strip())
     with state.reading() as reader:
-        body = state.cached(
-            ("kpi", metrics, filters),
-            reader,
-            lambda: result_as_json(
-                computed(
-                    run_kpi_partial(
-                        reader.con.backend, reader.con.query(list(metrics), **filters.arguments())
-                    )
-                )
-            ),
-        )
+        request = reader.con.query(list(metrics), **filters.arguments())
+        body = result_as_json(computed(state.kpi(reader, request)))
     return JSONResponse(body)
 
 

@@ -22,6 +22,8 @@ from fastapi import Request
 
 from supportkpi.api import Connection
 from supportkpi.config import Settings
+from supportkpi.query.request import KpiRequest
+from supportkpi.query.runner import KpiResult, run_kpi_partial
 from supportkpi.store import Store
 
 KPI_CACHE_SIZE = 512
@@ -92,6 +94,7 @@ class ApiState:
         self._pool_lock = threading.Lock()
         self._cache: OrderedDict[Hashable, Any] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._flights: dict[Hashable, threading.Lock] = {}
 
     @contextmanager
     def reading(self) -> Iterator[Reader]:
@@ -121,8 +124,31 @@ class ApiState:
                 self._cache.clear()
 
     def cached(self, key: Hashable, reader: Reader, compute: Callable[[], Any]) -> Any:
-        """``compute()`` once per ``key`` and load of the store (its last load id)."""
+        """``compute()`` once per ``key`` and load of the store (its last load id).
+
+        Requests that ask for the same answer at once wait for the first one instead of
+        computing it again (the server's warm-up and the first visitor, two open tabs).
+        """
         full_key = (key, reader.store.next_load_id())
+        with self._cache_lock:
+            flight = self._flights.setdefault(full_key, threading.Lock())
+        try:
+            with flight:
+                return self._cached(full_key, compute)
+        finally:
+            with self._cache_lock:
+                if self._flights.get(full_key) is flight and not flight.locked():
+                    del self._flights[full_key]
+
+    def kpi(self, reader: Reader, request: KpiRequest) -> KpiResult:
+        """One KPI request, computed once per load for every front end that asks it."""
+        return self.cached(
+            ("kpi", request.key()),
+            reader,
+            lambda: run_kpi_partial(reader.con.backend, request),
+        )
+
+    def _cached(self, full_key: Hashable, compute: Callable[[], Any]) -> Any:
         now = time.monotonic()
         with self._cache_lock:
             hit = self._cache.get(full_key)

@@ -10,7 +10,6 @@ metric whose inputs the data lacks carries its row's note: a view never fails fo
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,7 +20,7 @@ import pandas as pd
 from supportkpi.config import Settings
 from supportkpi.metrics.selector import Selector, parse_selector
 from supportkpi.query.request import business_hours_apply
-from supportkpi.query.runner import KpiResult, run_kpi_partial
+from supportkpi.query.runner import KpiResult
 from supportkpi.web.dashboard.facts import DataFacts
 from supportkpi.web.dashboard.filters import DashboardFilters
 from supportkpi.web.dashboard.model import EmptyState
@@ -51,9 +50,6 @@ def _without_subject(message: str, label: str) -> str:
 
 #: Columns of a KPI answer that are not keys (period, dimensions, age band).
 _VALUE_COLUMNS = ("metric", "value", "n", "ci_low", "ci_high", "note")
-
-_FLIGHTS: dict[Any, threading.Lock] = {}
-_FLIGHTS_GUARD = threading.Lock()
 
 
 @dataclass
@@ -138,38 +134,13 @@ class PageContext:
             # The preset applies to the durations among the selectors, not to the others.
             "business_hours": self.filters.business_hours and business_hours_apply(usable),
         }
-        key = (
-            "dashboard-kpi",
-            tuple(usable),
-            start,
-            end,
-            grain,
-            tuple(by),
-            self.filters.where,
-            self.filters.business_hours,
-        )
-        con = self.reader.con
-        result = self.cached(
-            key, lambda: run_kpi_partial(con.backend, con.query(usable, **arguments))
-        )
+        request = self.reader.con.query(usable, **arguments)
+        result = self.state.kpi(self.reader, request)
         return Frame.of(result, unavailable)
 
     def cached(self, key: Any, compute: Callable[[], Any]) -> Any:
-        """``compute()`` once per key and load of the store (the app's shared cache).
-
-        Requests that ask for the same answer at once wait for the first one instead of
-        computing it again (the server's warm-up and the first visitor, two open tabs).
-        """
-        flight = (id(self.state), key)
-        with _FLIGHTS_GUARD:
-            lock = _FLIGHTS.setdefault(flight, threading.Lock())
-        try:
-            with lock:
-                return self.state.cached(key, self.reader, compute)
-        finally:
-            with _FLIGHTS_GUARD:
-                if _FLIGHTS.get(flight) is lock and not lock.locked():
-                    del _FLIGHTS[flight]
+        """``compute()`` once per key and load of the store (the app's shared cache)."""
+        return self.state.cached(key, self.reader, compute)
 
     def unavailable_reason(self, sel: Selector, by: Sequence[str] = ()) -> str | None:
         """Why ``sel`` cannot be computed under the active filters (``None`` if it can)."""
