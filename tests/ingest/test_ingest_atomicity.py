@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from supportkpi.engine.store_lock import waiting_writers
 from supportkpi.ingest import ingest_file
 from supportkpi.store import Store
 
@@ -81,6 +82,7 @@ def test_sigkill_mid_load_leaves_store_unchanged(tmp_path: Path, stage: str) -> 
             if line.strip() == stage:
                 break
         assert seen and seen[-1] == stage, (seen, child.stderr.read() if child.stderr else "")
+        assert waiting_writers(db) == [child.pid]  # the load is announced to readers
         os.kill(child.pid, signal.SIGKILL)
         child.wait(timeout=30)
     finally:
@@ -90,6 +92,8 @@ def test_sigkill_mid_load_leaves_store_unchanged(tmp_path: Path, stage: str) -> 
     assert child.returncode == -signal.SIGKILL
 
     assert snapshot(db) == before
+    assert waiting_writers(db) == []  # the killed load's intent holds nobody back
+    assert list(tmp_path.glob("*.loading-*")) == []
     # The store is usable afterwards, and the same load then goes through in full.
     with Store(db) as store:
         summary = ingest_file(store, "tickets", big)

@@ -21,6 +21,7 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pandas as pd
 
+from supportkpi.engine.store_lock import open_with_retry
 from supportkpi.errors import InputError, NotFoundError, UnsupportedError
 from supportkpi.schema import TABLES
 
@@ -105,7 +106,9 @@ class DuckDBBackend(Backend):
             con = ibis.duckdb.connect()
             self._parquet_dir: Path | None = path
         elif path.exists():
-            con = ibis.duckdb.connect(str(path), read_only=True)
+            con = open_with_retry(
+                path, lambda: ibis.duckdb.connect(str(path), read_only=True), read_only=True
+            )
             self._parquet_dir = None
         else:
             raise InputError(

@@ -7,6 +7,7 @@ of one load runs in one transaction: a crash or a kill mid-load leaves the file 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from supportkpi.engine.store_lock import open_with_retry, write_intent
 from supportkpi.errors import DataError, InputError
 from supportkpi.schema import TABLES, Table, get_table
 from supportkpi.store.quarantine import (
@@ -92,10 +94,21 @@ class Store:
                 f"database {self.path} does not exist; "
                 "create it with `supportkpi demo` or `supportkpi ingest`"
             )
+        # A writer announces itself for as long as it holds the file, so that a serving
+        # dashboard steps aside (see engine/store_lock.py).
+        self._intent = contextlib.ExitStack()
+        if not read_only:
+            self._intent.enter_context(write_intent(self.path))
         try:
-            self.con = duckdb.connect(self.path, read_only=read_only)
+            self.con = open_with_retry(
+                self.path, lambda: duckdb.connect(self.path, read_only=read_only), read_only
+            )
         except duckdb.Error as exc:
+            self._intent.close()
             raise InputError(f"cannot open database {self.path}: {exc}") from None
+        except BaseException:
+            self._intent.close()
+            raise
         # The store reasons in UTC only; this never leaks into metric results (they run
         # through Ibis on epoch arithmetic), it only keeps string renderings stable.
         self.con.execute("SET TimeZone = 'UTC'")
@@ -107,6 +120,7 @@ class Store:
     # -- lifecycle ---------------------------------------------------------------------------
     def close(self) -> None:
         self.con.close()
+        self._intent.close()
 
     def __enter__(self) -> Store:
         return self

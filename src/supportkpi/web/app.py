@@ -42,7 +42,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop_watching = state.watch_for_loads()
         yield
+        stop_watching()
         state.close()  # the pooled read-only handles, so the file is free for writers
 
     app = FastAPI(

@@ -2,7 +2,9 @@
 
 Reads share a pool of read-only connections; an ingest takes the store alone (DuckDB cannot
 mix read-only and read-write connections to one file in a process), closes the pool, writes,
-and lets the next reads reopen. KPI answers are cached per query and the store's last load id,
+and lets the next reads reopen. A load by another process (`supportkpi ingest` on the same
+file) is met the same way: it announces itself (engine/store_lock.py), and the server closes
+its handles until the load is done. KPI answers are cached per query and the store's last load id,
 so repeated overview calls cost nothing until new data arrives.
 """
 
@@ -22,6 +24,7 @@ from fastapi import Request
 
 from supportkpi.api import Connection
 from supportkpi.config import Settings
+from supportkpi.engine.store_lock import wait_for_writers, waiting_writers
 from supportkpi.query.request import KpiRequest
 from supportkpi.query.runner import KpiResult, run_kpi_partial
 from supportkpi.store import Store
@@ -99,6 +102,7 @@ class ApiState:
     @contextmanager
     def reading(self) -> Iterator[Reader]:
         """A read-only handle for one request; many may be out at once."""
+        self.step_aside_for_loads()
         with self._lock.read():
             with self._pool_lock:
                 reader = self._pool.pop() if self._pool else None
@@ -114,10 +118,7 @@ class ApiState:
     def writing(self) -> Iterator[Store]:
         """The store opened for writing, with every reader closed; one writer at a time."""
         with self._lock.write():
-            with self._pool_lock:
-                readers, self._pool = self._pool, []
-            for reader in readers:
-                reader.close()
+            self._close_pool()
             with Store(self.db_path) as store:
                 yield store
             with self._cache_lock:
@@ -162,7 +163,33 @@ class ApiState:
                 self._cache.popitem(last=False)
         return value
 
+    def step_aside_for_loads(self) -> None:
+        """While another process loads into the store, close every read handle and wait.
+
+        Requests that arrive meanwhile wait too, then reopen the store as the load left it:
+        they see it before or after the load, never half, and no request fails.
+        """
+        if not waiting_writers(self.db_path):
+            return
+        with self._lock.write():
+            self._close_pool()
+            wait_for_writers(self.db_path)
+
+    def watch_for_loads(self, interval_s: float = 0.2) -> Callable[[], None]:
+        """Step aside for loads even while no request comes in; returns the stop function."""
+        stop = threading.Event()
+
+        def watch() -> None:
+            while not stop.wait(interval_s):
+                self.step_aside_for_loads()
+
+        threading.Thread(target=watch, name="watch-loads", daemon=True).start()
+        return stop.set
+
     def close(self) -> None:
+        self._close_pool()
+
+    def _close_pool(self) -> None:
         with self._pool_lock:
             readers, self._pool = self._pool, []
         for reader in readers:
