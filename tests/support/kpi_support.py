@@ -9,7 +9,7 @@ of Parquet files first, exactly as a user would do with ``supportkpi export``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -266,50 +266,3 @@ class Connections:
 def options_key(options: Mapping[str, Any]) -> str:
     """``fcr=zendesk,...``: the options part of a reference case's id."""
     return ",".join(f"{k}={v}" for k, v in sorted(options.items()))
-
-
-def reference_params(
-    specs: Iterable[tuple[str, dict[str, Any]]],
-    shapes: Mapping[str, dict[str, Any]],
-    applies: Callable[[str, dict[str, Any]], bool],
-    spark: set[tuple[str, str, str]],
-) -> Iterator[Any]:
-    """``(selector, options, shape_id, engine)`` for every applicable (metric, query shape);
-    the ``(selector, options key, shape id)`` triples in ``spark`` also run on PySpark."""
-    for selector, options in specs:
-        for shape_id, shape in shapes.items():
-            if not applies(selector, shape):
-                continue
-            key = options_key(options)
-            name = f"{selector}[{key}]-{shape_id}" if key else f"{selector}-{shape_id}"
-            yield pytest.param(selector, options, shape_id, "duckdb", id=f"{name}-duckdb")
-            if (selector, key, shape_id) in spark:
-                yield pytest.param(
-                    selector,
-                    options,
-                    shape_id,
-                    "pyspark",
-                    id=f"{name}-pyspark",
-                    marks=pytest.mark.spark,
-                )
-
-
-class EnginePool:
-    """One connection per engine over the same tables, opened on first use."""
-
-    def __init__(self, tables: dict[str, pd.DataFrame], make_folder: Callable[[str], Path]):
-        self.tables = tables
-        self.make_folder = make_folder
-        self.opened: dict[str, Any] = {}
-
-    def get(self, engine: str) -> Any:
-        import supportkpi
-
-        if engine not in self.opened:
-            source = make_source(self.make_folder(engine), self.tables, engine)
-            self.opened[engine] = supportkpi.connect(source, engine=engine)
-        return self.opened[engine]
-
-    def close(self) -> None:
-        for con in self.opened.values():
-            con.close()

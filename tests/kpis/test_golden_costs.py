@@ -1,22 +1,21 @@
-"""Golden cases for the cost KPIs: cost per resolution and per conversation, cost to revenue.
+"""Golden cases for ``supportkpi.metrics.costs``: cost per resolution, per conversation and
+to revenue.
 
 Expected values are worked out by hand in the comments, including the seed 003 examples
 ($10,000 a month over 200 tickets = $50 per resolution; support costs 10% of revenue), a cost
 period straddling the range (prorated by days) and the labor-cost fallback on days no costs row
 covers. Each case also runs against the pandas reference (business_reference).
+
+The KPIs defined in that module and nothing else: ``test_golden_coverage.py`` fails when
+one has no case here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pandas as pd
 import pytest
-from business_reference import (
-    run_golden,
-    run_reference,
-)
-from golden import Golden, row
+from business_reference import business_kpi
+from golden import Golden, connections_fixture, row, run_golden, run_reference
 from kpi_support import Connections, frame_with_times, golden_params, ticket, tickets_frame
 
 Tables = dict[str, pd.DataFrame]
@@ -98,7 +97,7 @@ def costs_data() -> Tables:
 
 DATASETS = {"costs": costs_data}
 
-CASES = [
+CASES: list[Golden] = [
     # Seed 003: 10,000 / 200 tickets solved = 50. n counts the denominator: 200 tickets.
     Golden("cpr-seed", "costs", "cost_per_resolution", MARCH, [row(50.0, 200)], spark=True),
     # 10,000 / (200 tickets + 50 answered inbound calls) = 40.
@@ -129,11 +128,7 @@ CASES = [
 ]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def connections(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Connections]:
-    pool = Connections(tmp_path_factory.mktemp("costs"), DATASETS)
-    yield pool
-    pool.close()
+connections = connections_fixture(DATASETS, "costs")
 
 
 @pytest.mark.parametrize(("case", "engine"), golden_params(CASES))
@@ -145,7 +140,7 @@ def test_library_matches_hand_computed_answer(
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_reference_matches_hand_computed_answer(case: Golden) -> None:
-    run_reference(case, DATASETS)
+    run_reference(case, DATASETS, business_kpi)
 
 
 def test_cost_metrics_have_no_breakdowns(connections: Connections) -> None:

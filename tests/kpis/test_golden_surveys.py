@@ -1,29 +1,26 @@
-"""Golden cases for the survey KPIs (CSAT, csat_mean, response rate, NPS, CES, ASAT).
+"""Golden cases for ``supportkpi.metrics.surveys``: CSAT, csat_mean, response rate, NPS, CES
+and ASAT.
 
 Every expected value is worked out by hand in the comments, including the seeds' worked
 examples (CSAT 72 from 43 + 29 of 100, NPS 60 from 70/20/10, CES 3.6 from 180 over 50).
 Wilson intervals come from the textbook formula (``wilson`` in ticket_reference), NPS
 intervals from 100·sqrt((p + d − (p − d)²)/n), mean intervals from Student t with the sample
 standard deviation. Each case also runs against the pandas reference (business_reference).
+
+The KPIs defined in that module and nothing else: ``test_golden_coverage.py`` fails when
+one has no case here.
 """
 
 from __future__ import annotations
 
 import math
-import statistics
-from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
 import pytest
-from business_reference import (
-    rate,
-    run_golden,
-    run_reference,
-)
-from golden import Golden, row
+from business_reference import business_kpi, rate
+from golden import Golden, connections_fixture, mean_row, row, run_golden, run_reference
 from kpi_support import Connections, frame_with_times, golden_params, ticket, tickets_frame
-from scipy.stats import t as student_t
 
 Tables = dict[str, pd.DataFrame]
 JAN = {"start": "2024-01-01", "end": "2024-02-01"}
@@ -119,14 +116,7 @@ def dims_data() -> Tables:
 DATASETS = {"seeds": seeds_data, "promoters": promoters_data, "dims": dims_data}
 
 
-def mean_row(xs: list[float]) -> dict[str, Any]:
-    """Mean with its Student t interval: mean ± t(0.975, n-1) · s / sqrt(n)."""
-    n, mean, sd = len(xs), statistics.fmean(xs), statistics.stdev(xs)
-    half = float(student_t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
-    return {"value": mean, "n": n, "ci_low": mean - half, "ci_high": mean + half}
-
-
-CASES = [
+CASES: list[Golden] = [
     # 72 satisfied (43 fours + 29 fives) / 100 on the 1-5 scale; the two 9s are off the scale.
     Golden("csat-seed", "seeds", "csat", JAN, [rate(72, 100)], spark=True),
     # On a 1-10 scale with satisfied >= 8: only the two 9s are satisfied, of 102.
@@ -182,11 +172,7 @@ CASES = [
 ]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def connections(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Connections]:
-    pool = Connections(tmp_path_factory.mktemp("surveys"), DATASETS)
-    yield pool
-    pool.close()
+connections = connections_fixture(DATASETS, "surveys")
 
 
 @pytest.mark.parametrize(("case", "engine"), golden_params(CASES))
@@ -198,7 +184,7 @@ def test_library_matches_hand_computed_answer(
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_reference_matches_hand_computed_answer(case: Golden) -> None:
-    run_reference(case, DATASETS)
+    run_reference(case, DATASETS, business_kpi)
 
 
 def test_seed_intervals_match_textbook_values(connections: Connections) -> None:

@@ -1,4 +1,8 @@
-"""SLA compliance and the at-risk list: golden cases computed by hand, on both engines.
+"""Golden cases for ``supportkpi.metrics.sla`` (SLA compliance) and the at-risk list, on both
+engines; the answers are computed by hand.
+
+The connection needs the SLA policies of ``CONFIG``, so the cases run on the ``con`` fixture
+(one per engine) through ``golden.run_golden_on`` rather than on a ``Connections`` pool.
 
 Policies (first match applies):
 - ``urgent``: priority urgent; first response 1 h, resolution 8 h (calendar time).
@@ -15,10 +19,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from golden import Golden, row
+from golden import Golden, row, run_golden_on
 from kpi_support import (
     ENGINES,
-    assert_same_rows,
     events_frame,
     make_source,
     msg,
@@ -125,7 +128,7 @@ def test_compliance_overall_and_per_policy(con: supportkpi.api.Connection) -> No
 
 # The golden table of the SLA family: the same hand-computed answers as above, in the shape
 # every family's golden table has.
-CASES = [
+CASES: list[Golden] = [
     Golden(
         "sla-by-target",
         "sla",
@@ -150,8 +153,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_library_matches_hand_computed_answer(case: Golden, con: supportkpi.api.Connection) -> None:
-    result = con.kpi([case.metric], **case.query)
-    assert_same_rows(result, case.expected, list(case.query.get("by", [])), label=case.id)
+    run_golden_on(con, case, "library")
 
 
 def test_at_risk_list(con: supportkpi.api.Connection) -> None:

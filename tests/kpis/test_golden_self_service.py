@@ -1,25 +1,23 @@
-"""Golden cases for the self-service, automation and sentiment KPIs.
+"""Golden cases for ``supportkpi.metrics.self_service``: self-service, automation, sentiment.
 
 Expected values are worked out by hand in the comments, including the seed 003 examples
 (knowledge-base usage 3,000 / 5,000 = 0.6; chatbot interaction rate 1,500 / 4,000 = 37.5%,
 here 30 / 50 and 3 / 8). Sentiments are given in the events, as a source may; scoring text
 is tested in test_sentiment.py. Each case also runs against the pandas reference.
+
+The KPIs defined in that module and nothing else: ``test_golden_coverage.py`` fails when
+one has no case here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
-from business_reference import (
-    rate,
-    run_golden,
-    run_reference,
-)
-from golden import Golden, row
+from business_reference import business_kpi, rate
+from golden import Golden, connections_fixture, mean_row, row, run_golden, run_reference
 from kpi_support import (
     Connections,
     events_frame,
@@ -32,7 +30,6 @@ from kpi_support import (
     ticket,
     tickets_frame,
 )
-from test_survey_kpis import mean_row
 
 import supportkpi
 
@@ -123,7 +120,7 @@ def bots_data() -> Tables:
 DATASETS = {"kb": kb_data, "bots": bots_data}
 SENTIMENTS = [-0.8, 0.1, -0.3, 0.4, -0.9, 0.2]
 
-CASES = [
+CASES: list[Golden] = [
     # Seed 003 scaled: 30 sessions / (40 tickets + 10 answered calls) = 0.6; n = sessions.
     Golden("kb-usage-seed", "kb", "kb_usage", JAN, [row(0.6, 30)], spark=True),
     # Sessions of known customers: s1 is followed by c1's ticket 10 h later (failure); c2's
@@ -156,11 +153,7 @@ CASES = [
 ]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def connections(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Connections]:
-    pool = Connections(tmp_path_factory.mktemp("selfservice"), DATASETS)
-    yield pool
-    pool.close()
+connections = connections_fixture(DATASETS, "self-service")
 
 
 @pytest.mark.parametrize(("case", "engine"), golden_params(CASES))
@@ -172,7 +165,7 @@ def test_library_matches_hand_computed_answer(
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_reference_matches_hand_computed_answer(case: Golden) -> None:
-    run_reference(case, DATASETS)
+    run_reference(case, DATASETS, business_kpi)
 
 
 def test_a_source_without_the_sentiment_column_still_works(tmp_path: Path) -> None:

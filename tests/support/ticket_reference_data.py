@@ -1,28 +1,19 @@
-"""The ticket KPIs on seeded random data, compared with the independent pandas reference.
+"""Seeded random ticket data for the reference comparison (moved out of the old test module).
 
 About 300 tickets with every kind of history the doc cares about (bots, notes, private
 replies, reopens, double solves, closes, escalations, agent-created tickets, tickets without
 events, time travel, fallback columns that disagree with the events), customers with segments
-and agent activity. Every KPI and a few statistics run in several query shapes on DuckDB; a
-representative subset runs on PySpark.
+and agent activity. The same tables feed the ticket KPIs and SLA compliance
+(``reference_data``), so the draws must not change: the old results stay comparable.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pytest
-from kpi_support import (
-    EnginePool,
-    assert_same_rows,
-    frame_with_times,
-    reference_params,
-    result_keys,
-)
-from ticket_reference import Facts, reference_kpi, ticket_facts
+from kpi_support import frame_with_times
 
 SEED = 20240229
 N_TICKETS = 300
@@ -213,136 +204,3 @@ def _activity(rng: np.random.Generator) -> pd.DataFrame:
                              "state": str(rng.choice(states))})  # fmt: skip
                 clock = end
     return pd.DataFrame(rows)
-
-
-# -- what is compared --------------------------------------------------------------------------
-SHAPES: dict[str, dict[str, Any]] = {
-    "range": {"start": "2024-03-01", "end": "2024-06-01"},
-    "week-by-channel": {"start": "2024-02-26", "end": "2024-06-03", "grain": "week",
-                        "by": ["channel"]},
-    "day-berlin": {"start": "2024-03-25", "end": "2024-04-08", "grain": "day",
-                   "tz": "Europe/Berlin"},
-    "month-created": {"start": "2024-03-01", "end": "2024-06-01", "grain": "month",
-                      "cohort": "created"},
-    "month-by-team-where": {"start": "2024-03-01", "end": "2024-06-01", "grain": "month",
-                            "by": ["team"], "where": {"channel": ["email", "chat"],
-                                                      "priority": "high"}},
-    "quarter-by-segment-priority": {"start": "2024-01-01", "end": "2025-01-01",
-                                    "grain": "quarter", "by": ["segment", "priority"]},
-    "week-by-agent-new-york": {"start": "2024-03-04", "end": "2024-05-27", "grain": "week",
-                               "by": ["agent"], "tz": "America/New_York"},
-    "all-time": {},
-}  # fmt: skip
-
-#: (selector, options); every ticket KPI, its default stat and a few others.
-SPECS: list[tuple[str, dict[str, Any]]] = [
-    ("first_response_time", {}), ("first_response_time:mean", {}),
-    ("first_response_time:p90", {}), ("first_response_time:count", {}),
-    ("response_time", {}), ("response_time:mean", {}),
-    ("resolution_time", {}), ("resolution_time:p90", {}),
-    ("first_resolution_time", {}), ("first_resolution_time:mean", {}),
-    ("social_response_time", {}), ("unanswered_tickets", {}), ("ticket_volume", {}),
-    ("tickets_solved", {}), ("backlog", {}), ("backlog_change", {}), ("backlog_age", {}),
-    ("backlog_age:median", {}), ("fcr_rate", {}), ("fcr_rate", {"fcr": "zendesk"}),
-    ("fcr_rate", {"fcr": "no_customer_followup"}), ("interactions_per_ticket", {}),
-    ("interactions_per_ticket:median", {}), ("reopen_rate", {}), ("reopens", {}),
-    ("escalation_rate", {}), ("resolution_rate", {}), ("repeat_contact_rate", {}),
-    ("repeat_contact_rate", {"repeat_contact_days": 3}), ("next_issue_avoidance", {}),
-    ("tickets_solved_per_hour", {}),
-]  # fmt: skip
-
-POINT_IN_TIME = ("backlog", "backlog_age")
-ZERO_ROWS_OPTIONAL = ("backlog_change", "backlog_age", "tickets_solved_per_hour")
-N_UNDEFINED = ("backlog_change", "tickets_solved_per_hour")
-
-#: (selector, options key, shape) run on PySpark too: one of each metric family.
-SPARK = {
-    ("first_response_time", "", "week-by-channel"), ("response_time:mean", "", "range"),
-    ("resolution_time:p90", "", "day-berlin"), ("fcr_rate", "", "month-by-team-where"),
-    ("fcr_rate", "fcr=no_customer_followup", "range"), ("backlog", "", "week-by-channel"),
-    ("backlog_age", "", "range"), ("unanswered_tickets", "", "day-berlin"),
-    ("escalation_rate", "", "month-created"), ("repeat_contact_rate", "", "range"),
-    ("tickets_solved_per_hour", "", "week-by-agent-new-york"),
-    ("interactions_per_ticket", "", "quarter-by-segment-priority"),
-}  # fmt: skip
-
-
-def applies(selector: str, shape: dict[str, Any]) -> bool:
-    """Leave out the shapes the doc leaves undefined for a metric (see the report)."""
-    name = selector.split(":")[0]
-    if shape.get("cohort") == "created" and name in (*POINT_IN_TIME, "backlog_change",
-                                                    "tickets_solved_per_hour"):  # fmt: skip
-        return False  # re-dating a point-in-time count or an hours ratio is not defined
-    if name == "backlog_age" and "end" not in shape:
-        return False  # ages depend on "the data's last instant", which the doc leaves open
-    if name == "tickets_solved_per_hour":
-        return not shape.get("where") and set(shape.get("by", [])) <= {"agent"}
-    return True
-
-
-# -- fixtures and tests ------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def tables() -> dict[str, pd.DataFrame]:
-    return generate()
-
-
-@pytest.fixture(scope="module")
-def connections(
-    tables: dict[str, pd.DataFrame], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[EnginePool]:
-    pool = EnginePool(tables, lambda engine: tmp_path_factory.mktemp(f"reference-{engine}"))
-    yield pool
-    pool.close()
-
-
-@pytest.mark.parametrize(
-    ("selector", "options", "shape_id", "engine"),
-    list(reference_params(SPECS, SHAPES, applies, SPARK)),
-)
-def test_library_equals_reference(
-    selector: str,
-    options: dict[str, Any],
-    shape_id: str,
-    engine: str,
-    tables: dict[str, pd.DataFrame],
-    connections: EnginePool,
-) -> None:
-    shape = SHAPES[shape_id]
-    query = {**shape, "options": options} if options else dict(shape)
-    expected = reference_kpi(tables, selector, **query)
-    actual = connections.get(engine).kpi([selector], **query)
-    name = selector.split(":")[0]
-    assert_same_rows(
-        actual,
-        expected,
-        result_keys(query, selector),
-        check_n=name not in N_UNDEFINED,
-        check_ci=True,
-        drop_zero_values=name in ZERO_ROWS_OPTIONAL,
-        label=f"{engine} {selector} {shape_id}",
-    )
-
-
-def test_generated_data_has_every_situation(tables: dict[str, pd.DataFrame]) -> None:
-    """The comparison is only as good as the data: every tricky case must occur."""
-    facts = ticket_facts(tables)
-    events = tables["ticket_events"]
-
-    def count(test: Any) -> int:
-        return sum(1 for f in facts if test(f))
-
-    def time_travel(f: Facts) -> bool:
-        return f.first_solved_at is not None and f.first_solved_at < f.created_at
-
-    assert count(lambda f: not f.has_events) >= 10
-    assert count(lambda f: f.agent_initiated) >= 5
-    assert count(lambda f: f.has_events and f.reopens >= 1) >= 20
-    assert count(lambda f: f.has_events and f.first_solved_at and not f.last_solved_at) >= 5
-    assert count(lambda f: f.has_events and f.first_response_at is None) >= 10
-    assert count(time_travel) >= 5
-    assert count(lambda f: f.escalated) >= 20
-    assert count(lambda f: f.dims["segment"] is None and f.customer_id is not None) >= 10
-    assert (events["actor_type"] == "bot").sum() >= 50
-    assert (events["kind"] == "note").sum() >= 20
-    assert (events["public"].isna() & (events["kind"] == "message")).sum() >= 50
-    assert sum(f.dims["channel"] == "social" for f in facts) >= 20

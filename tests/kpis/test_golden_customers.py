@@ -1,23 +1,22 @@
-"""Golden cases for the customer KPIs: retention, churn, repurchase, CLV, conversion, cases.
+"""Golden cases for ``supportkpi.metrics.customers``: retention, churn, repurchase, CLV,
+conversion and cases per customer.
 
 Expected values are worked out by hand in the comments, including the seeds' worked examples
 (retention 90% from 90 of 100, seed 003; CLV $720 from $20 x 12 x 3 years, seed 003). Each case
 also runs against the pandas reference (business_reference).
+
+The KPIs defined in that module and nothing else: ``test_golden_coverage.py`` fails when
+one has no case here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
 import pytest
-from business_reference import (
-    rate,
-    run_golden,
-    run_reference,
-)
-from golden import Golden, row
+from business_reference import business_kpi, rate
+from golden import Golden, connections_fixture, row, run_golden, run_reference
 from kpi_support import Connections, golden_params, ticket, tickets_frame
 
 Tables = dict[str, pd.DataFrame]
@@ -114,7 +113,7 @@ def clv_data() -> Tables:
 DATASETS = {"retention": retention_data, "orders": orders_data, "clv": clv_data}
 Q1 = {"start": "2024-01-01", "end": "2024-04-01", "grain": "month"}
 
-CASES = [
+CASES: list[Golden] = [
     # February: base = 40 basic + 60 pro created in 2023 (the j's left in January, the n's
     # joined in February); 10 basic leave on Feb 10: retained 90 / 100 (seed 003).
     Golden("retention-seed", "retention", "customer_retention_rate", FEB, [rate(90, 100)],
@@ -168,11 +167,7 @@ CASES = [
 ]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def connections(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Connections]:
-    pool = Connections(tmp_path_factory.mktemp("customers"), DATASETS)
-    yield pool
-    pool.close()
+connections = connections_fixture(DATASETS, "customers")
 
 
 @pytest.mark.parametrize(("case", "engine"), golden_params(CASES))
@@ -184,7 +179,7 @@ def test_library_matches_hand_computed_answer(
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_reference_matches_hand_computed_answer(case: Golden) -> None:
-    run_reference(case, DATASETS)
+    run_reference(case, DATASETS, business_kpi)
 
 
 def test_retention_rows_list_the_base(connections: Connections) -> None:
