@@ -27,6 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("sla",),
     ("metrics",),
     ("config",),
+    ("facts",),  # stored facts: the metric definitions, run by the store's loads
     ("query",),
     ("report",),
     ("api",),

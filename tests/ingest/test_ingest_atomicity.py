@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from supportkpi.engine.store_lock import waiting_writers
+from supportkpi.facts import differences, open_store
 from supportkpi.ingest import ingest_file
 from supportkpi.store import Store
 
@@ -22,15 +23,18 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
 CHILD = textwrap.dedent(
     """
     import sys, time
+    from supportkpi.facts import open_store
     from supportkpi.ingest import ingest_file
-    from supportkpi.store import Store
 
     def hold(stage):
         print(stage, flush=True)
         if stage == sys.argv[3]:
             time.sleep(120)
 
-    ingest_file(Store(sys.argv[1]), "tickets", sys.argv[2], progress=hold)
+    store = open_store(sys.argv[1])
+    # After the stored facts are refreshed, still inside the load's transaction.
+    store.before_commit.append(lambda _store: hold("facts refreshed"))
+    ingest_file(store, "tickets", sys.argv[2], progress=hold)
     """
 )
 
@@ -52,15 +56,20 @@ def snapshot(db: Path) -> tuple[object, ...]:
         ).fetchone()
         log = con.execute("SELECT load_id, file_name, rows_in FROM _load_log ORDER BY 1").fetchall()
         quarantine = con.execute("SELECT count(*) FROM _quarantine").fetchone()
-        return tickets, tuple(log), quarantine
+        facts = con.execute("SELECT name, load_id, rows FROM _facts ORDER BY 1").fetchall()
+        stored = con.execute(
+            "SELECT count(*), sum(hash(ticket_id, channel, created)) FROM "
+            + con.execute("SELECT table_name FROM _facts WHERE name = 'tickets'").fetchone()[0]
+        ).fetchone()
+        return tickets, tuple(log), quarantine, tuple(facts), stored
 
 
-@pytest.mark.parametrize("stage", ["validated", "written"])
+@pytest.mark.parametrize("stage", ["validated", "written", "facts refreshed"])
 def test_sigkill_mid_load_leaves_store_unchanged(tmp_path: Path, stage: str) -> None:
     db = tmp_path / "store.duckdb"
     before_file = tmp_path / "before.csv"
     big_tickets_file(before_file, 1_000)
-    with Store(db) as store:
+    with open_store(db) as store:
         ingest_file(store, "tickets", before_file)
     before = snapshot(db)
     assert before[0][0] == 1_000  # type: ignore[index]
@@ -95,7 +104,9 @@ def test_sigkill_mid_load_leaves_store_unchanged(tmp_path: Path, stage: str) -> 
     assert waiting_writers(db) == []  # the killed load's intent holds nobody back
     assert list(tmp_path.glob("*.loading-*")) == []
     # The store is usable afterwards, and the same load then goes through in full.
-    with Store(db) as store:
+    with open_store(db) as store:
         summary = ingest_file(store, "tickets", big)
         assert (summary.inserted, summary.updated, summary.rejected) == (99_000, 1_000, 1)
         assert store.count("tickets") == 100_000
+    with open_store(db) as store:  # and the facts it kept are those of a rebuild
+        assert set(differences(store).values()) == {0}

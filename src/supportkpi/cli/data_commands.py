@@ -47,13 +47,13 @@ def ingest(
     as_json: JsonOption = False,
 ) -> None:
     """Load files into a canonical table; bad rows go to the quarantine (see `rejects`)."""
+    from supportkpi.facts import open_store
     from supportkpi.ingest import ingest_files
     from supportkpi.ingest.loader import check_inputs, recent_rejects
-    from supportkpi.store import Store
     from supportkpi.store.store import SUMMARY_KEYS
 
     checked_mapping = check_inputs(table, files, mapping)  # before the database is created
-    with Store(db) as store, _progress(enabled=not as_json) as progress:
+    with open_store(db) as store, _progress(enabled=not as_json) as progress:
         summaries = ingest_files(store, table, files, checked_mapping, format, progress)
         rejected = any(s.rejected for s in summaries)
         shown = recent_rejects(store, loads=len(summaries)) if rejected else []

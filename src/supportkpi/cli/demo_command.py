@@ -44,10 +44,10 @@ def demo_command(
 
     The same --tickets and --seed always give the same data; loading it again changes nothing.
     """
-    from supportkpi.store import Store
+    from supportkpi.facts import open_store
 
     demo.check_arguments(tickets, seed)  # before the database file is created
-    with Store(db) as store, _progress() as progress:
+    with open_store(db) as store, _progress() as progress:
         summaries = demo.load_demo(store, tickets, seed, replace=replace, progress=progress)
     _render(summaries, db)
 

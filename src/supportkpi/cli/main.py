@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "supportkpi.cli.customer_commands",
     "supportkpi.cli.web_commands",
     "supportkpi.cli.schema_command",
+    "supportkpi.cli.facts_command",
 )
 
 for _module in COMMAND_MODULES:

@@ -22,6 +22,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from supportkpi.engine.store_lock import open_with_retry
+from supportkpi.engine.stored_facts import FactSpec, current_facts
 from supportkpi.errors import InputError, NotFoundError, UnsupportedError
 from supportkpi.schema import TABLES
 
@@ -61,11 +62,25 @@ class Backend:
         """Compute ``expr`` once for the queries that share it (a temp table or a cache)."""
         return expr.cache()
 
-    def materialized(self, key: Any, build: Callable[[], ir.Table]) -> ir.Table:
-        """The materialised result of ``build()``, computed once per key for this backend."""
+    def materialized(
+        self, key: Any, build: Callable[[], ir.Table], stored: FactSpec | None = None
+    ) -> ir.Table:
+        """The materialised result of ``build()``, computed once per key for this backend.
+
+        ``stored`` names the fact a store may already hold, current with its last load; then
+        that table is read instead and nothing is computed.
+        """
+        if stored is not None:
+            table = self.stored_fact(stored)
+            if table is not None:
+                return table
         if key not in self._materialized:
             self._materialized[key] = self.materialize(build())
         return self._materialized[key]
+
+    def stored_fact(self, spec: FactSpec) -> ir.Table | None:
+        """The stored table of ``spec`` when the source holds it, current (else None)."""
+        return None
 
     def close(self) -> None:
         # Drop materialised tables while the connection is open; ibis would otherwise try
@@ -122,6 +137,12 @@ class DuckDBBackend(Backend):
         if limit:
             con.raw_sql(f"SET memory_limit = '{_checked_size(limit)}'")
         super().__init__(con, source)
+        # Read once: a read-only store cannot change under this connection.
+        self._stored = {} if self._parquet_dir is not None else current_facts(con.con)
+
+    def stored_fact(self, spec: FactSpec) -> ir.Table | None:
+        name = self._stored.get((spec.name, spec.config_key, spec.version))
+        return None if name is None else self.con.table(name)
 
     def _open_table(self, name: str) -> ir.Table:
         if self._parquet_dir is not None:

@@ -13,6 +13,7 @@ from supportkpi.metrics.options import Options
 if TYPE_CHECKING:
     from supportkpi.calendar.schedule import BusinessHours
     from supportkpi.engine.backends import Backend
+    from supportkpi.engine.stored_facts import FactSpec
     from supportkpi.sla.policy import SlaPolicy
 
 
@@ -45,13 +46,21 @@ class MetricContext:
         """Epoch seconds of an instant: the same integer on every engine."""
         return self.backend.epoch_seconds(column)
 
-    def cached(self, key: str, build: Any, materialize: bool = False) -> Any:
-        """Build an expression once per query; ``materialize`` computes it once, too."""
+    def cached(
+        self, key: str, build: Any, materialize: bool = False, stored: FactSpec | None = None
+    ) -> Any:
+        """Build an expression once per query; ``materialize`` computes it once, too.
+
+        ``stored`` names the fact a store keeps current (see :mod:`supportkpi.facts`): the
+        backend then reads the stored table instead of computing it.
+        """
         if key not in self._cache:
             if materialize:
                 # Materialised results outlive the query: the backend keeps them per source,
                 # keyed by the options they depend on (a read-only source cannot change).
-                self._cache[key] = self.backend.materialized((key, self.options), lambda: build())
+                self._cache[key] = self.backend.materialized(
+                    (key, self.options), lambda: build(), stored
+                )
             else:
                 self._cache[key] = build()
         return self._cache[key]

@@ -9,11 +9,25 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from supportkpi.engine.stored_facts import FactSpec
 from supportkpi.metrics.context import MetricContext
 from supportkpi.schema import SOLVED_STATUSES
 from supportkpi.schema.tables import TICKET_STATUSES
 
 _SOLVED = list(SOLVED_STATUSES)
+#: The version of the definitions below: raise it with any change to what a fact holds, so
+#: that facts stored by an older version are rebuilt instead of read.
+FACTS_VERSION = 1
+
+
+def facts_spec(ctx: MetricContext) -> FactSpec:
+    """The stored form of :func:`facts`: it depends on one option, whether bots reply."""
+    return FactSpec("tickets", FACTS_VERSION, (("include_bots", ctx.options.include_bots),))
+
+
+def status_events_spec(ctx: MetricContext) -> FactSpec:
+    """The stored form of the status events (no option changes them)."""
+    return FactSpec("status_events", FACTS_VERSION)
 
 
 def _flag(condition: ir.BooleanValue) -> ir.IntegerValue:
@@ -76,7 +90,7 @@ def tickets_base(ctx: MetricContext) -> ir.Table:
     return ctx.cached("tickets_base", build)
 
 
-def _status_events(ctx: MetricContext) -> ir.Table:
+def status_events(ctx: MetricContext) -> ir.Table:
     """Status events with the previous status and the solve/reopen transitions."""
 
     def build() -> ir.Table:
@@ -99,7 +113,7 @@ def _status_events(ctx: MetricContext) -> ir.Table:
             is_last=st.event_id.lead().over(order).isnull(),
         )
 
-    return ctx.cached("status_events", build, materialize=True)
+    return ctx.cached("status_events", build, materialize=True, stored=status_events_spec(ctx))
 
 
 def facts(ctx: MetricContext) -> ir.Table:
@@ -115,7 +129,7 @@ def facts(ctx: MetricContext) -> ir.Table:
             customer_messages=_flag(e.is_customer_public).sum(),
             escalations=_flag(e.kind == "escalation").sum(),
         )
-        st = _status_events(ctx)
+        st = status_events(ctx)
         solves = st.group_by("ticket_id").aggregate(
             n_solves=_flag(st.is_solve).sum(),
             first_solve=st.at.min(where=st.is_solve),
@@ -183,7 +197,7 @@ def facts(ctx: MetricContext) -> ir.Table:
             closed_untimed=~has_events & t.fb_solved.isnull() & t.fb_closed_status,
         )
 
-    return ctx.cached("facts", build, materialize=True)
+    return ctx.cached("facts", build, materialize=True, stored=facts_spec(ctx))
 
 
 def backlog_deltas(ctx: MetricContext) -> ir.Table:
@@ -200,7 +214,7 @@ def backlog_deltas(ctx: MetricContext) -> ir.Table:
             orig_at=dims.created,
             eid=ibis.literal(""),
         )
-        st = _status_events(ctx)
+        st = status_events(ctx)
         change = st.filter(st.prev_solved != st.now_solved)
         change = change.select(
             "ticket_id",

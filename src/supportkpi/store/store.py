@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -65,6 +65,18 @@ class LoadSummary:
         return self.rows_in == self.inserted + self.updated + self.unchanged + self.rejected
 
 
+#: The columns of written rows that say which derived facts they change.
+CHANGE_COLUMNS = ("ticket_id", "customer_id")
+
+
+@dataclass(frozen=True)
+class Change:
+    """Rows one transaction wrote to ``table``: their ``CHANGE_COLUMNS``."""
+
+    table: str
+    rows: pa.Table
+
+
 def quote_ident(name: str) -> str:
     """Quote an identifier for DuckDB; identifiers come from the schema or a mapping file."""
     return '"' + name.replace('"', '""') + '"'
@@ -114,6 +126,14 @@ class Store:
         self.con.execute("SET TimeZone = 'UTC'")
         # DuckDB draws a progress bar on long queries, into the CLI's (JSON) output.
         self.con.execute("SET enable_progress_bar = false")
+        #: Called inside every :meth:`transaction`, before it commits.
+        self.before_commit: list[Callable[[Store], None]] = []
+        #: What the open transaction wrote, by table (ticket and customer ids).
+        self.changes: list[Change] = []
+        #: Whether the open transaction emptied a table (its changes are then "everything").
+        self.cleared = False
+        #: The last load committed before the open transaction began.
+        self.load_before = 0
         if not read_only:
             self.ensure_schema()
 
@@ -151,15 +171,27 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """All writes of one load; rolled back on any error (and by DuckDB on a crash)."""
+        """All writes of one load; rolled back on any error (and by DuckDB on a crash).
+
+        The tables kept from the canonical ones (``before_commit``, e.g. the stored facts)
+        are brought up to date inside the same transaction: they commit with the load or
+        not at all.
+        """
         self.con.execute("BEGIN TRANSACTION")
+        self.changes = []
+        self.cleared = False
+        self.load_before = self.next_load_id() - 1
         try:
             yield self.con
+            for keep_current in self.before_commit:
+                keep_current(self)
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
         else:
             self.con.execute("COMMIT")
+        finally:
+            self.changes = []
 
     # -- reading -----------------------------------------------------------------------------
     def count(self, table: str) -> int:
@@ -199,6 +231,13 @@ class Store:
         row = self.con.execute(f"SELECT coalesce(max(load_id), 0) + 1 FROM {LOAD_LOG}").fetchone()
         return int(row[0]) if row else 1
 
+    def _note_change(self, table: str, rows: pa.Table) -> None:
+        """Remember which tickets and customers this transaction wrote (the facts of those
+        are recomputed before it commits)."""
+        keep = [c for c in CHANGE_COLUMNS if c in rows.column_names]
+        if keep and rows.num_rows:
+            self.changes.append(Change(table, rows.select(keep)))
+
     def upsert(self, table: str | Table, rows: pa.Table) -> tuple[int, int, int]:
         """Upsert canonical rows by primary key; return (inserted, updated, unchanged).
 
@@ -220,6 +259,7 @@ class Store:
             + f" AS {quote_ident(c.name)}"
             for c in spec.columns
         )
+        self._note_change(spec.name, rows)
         self.con.register("_incoming", rows)
         try:
             dup = self.con.execute(
@@ -277,6 +317,7 @@ class Store:
         """Delete every row of a canonical table (inside the caller's transaction)."""
         spec = get_table(table)
         self.con.execute(f"DELETE FROM {quote_ident(spec.name)}")
+        self.cleared = True
 
     def quarantine(self, load_id: int, table: str, file_name: str, rejects: pa.Table) -> None:
         """Store rejected rows (columns of ``QUARANTINE_COLUMNS``) with their reasons."""

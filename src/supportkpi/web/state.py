@@ -25,6 +25,7 @@ from fastapi import Request
 from supportkpi.api import Connection
 from supportkpi.config import Settings
 from supportkpi.engine.store_lock import wait_for_writers, waiting_writers
+from supportkpi.facts import open_store
 from supportkpi.query.request import KpiRequest
 from supportkpi.query.runner import KpiResult, run_kpi_partial
 from supportkpi.store import Store
@@ -119,7 +120,7 @@ class ApiState:
         """The store opened for writing, with every reader closed; one writer at a time."""
         with self._lock.write():
             self._close_pool()
-            with Store(self.db_path) as store:
+            with open_store(self.db_path) as store:
                 yield store
             with self._cache_lock:
                 self._cache.clear()
