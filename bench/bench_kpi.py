@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 REPORT = [
     "first_response_time:median",
@@ -121,12 +122,239 @@ def pandas_report(folder: Path) -> dict[str, object]:
     return {"rows": sum(len(o) for o in out) + len(daily)}
 
 
+STORE = "store.duckdb"
+#: Share of the tickets the incremental load adds or changes (issue 13: 1%).
+INCREMENT = 0.01
+
+
+def _load_store(target: Path, tables: dict[str, Any]) -> None:
+    from supportkpi.facts import open_store
+    from supportkpi.store import LoadSummary
+
+    with open_store(target) as store, store.transaction():
+        for name, table in tables.items():
+            inserted, updated, unchanged = store.upsert(name, table)
+            summary = LoadSummary(name, table.num_rows, inserted, updated, unchanged)
+            store.log_load(store.next_load_id(), summary, "bench")
+
+
+def store_build(folder: Path) -> dict[str, object]:
+    """Every table loaded into a new store in one transaction, with the facts built."""
+    import pyarrow.parquet as pq
+
+    from supportkpi.schema import TABLES
+
+    target = folder / STORE
+    for leftover in folder.glob(STORE + "*"):
+        leftover.unlink()
+    _load_store(target, {n: pq.read_table(folder / f"{n}.parquet") for n in TABLES})
+    return {"store_mb": round(target.stat().st_size / 2**20)}
+
+
+def supportkpi_store(folder: Path) -> dict[str, object]:
+    """The report on the store, reading its stored facts (a fresh process, as a user runs it)."""
+    return supportkpi_report(folder / STORE)
+
+
+def increment(folder: Path) -> dict[str, object]:
+    """1% new and changed tickets with their events, loaded into a copy of the store."""
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from supportkpi.facts import differences, open_store
+    from supportkpi.ingest import ingest_file
+
+    copy = folder / "increment.duckdb"
+    shutil.copy(folder / STORE, copy)
+    tickets = pq.read_table(folder / "tickets.parquet")
+    events = pq.read_table(folder / "ticket_events.parquet")
+    n = max(1, int(tickets.num_rows * INCREMENT / 2))
+    changed = tickets.slice(0, n).set_column(
+        tickets.schema.get_field_index("channel"), "channel", pa.array(["email"] * n)
+    )
+    new = tickets.slice(n, n).set_column(
+        0, "ticket_id", pc.binary_join_element_wise(tickets.slice(n, n)["ticket_id"], "-new", "")
+    )
+    new_ids = set(tickets.slice(n, n)["ticket_id"].to_pylist())
+    their_events = events.filter(pc.is_in(events["ticket_id"], pa.array(list(new_ids))))
+    their_events = their_events.set_column(
+        their_events.schema.get_field_index("ticket_id"), "ticket_id",
+        pc.binary_join_element_wise(their_events["ticket_id"], "-new", ""),
+    ).set_column(
+        their_events.schema.get_field_index("event_id"), "event_id",
+        pc.binary_join_element_wise(their_events["event_id"], "-new", ""),
+    )  # fmt: skip
+    pq.write_table(pa.concat_tables([changed, new]), folder / "inc_tickets.parquet")
+    pq.write_table(their_events, folder / "inc_events.parquet")
+    start = time.perf_counter()
+    with open_store(copy) as store:
+        ingest_file(store, "tickets", folder / "inc_tickets.parquet")
+        ingest_file(store, "ticket_events", folder / "inc_events.parquet")
+    seconds = time.perf_counter() - start
+    with open_store(copy) as store:
+        equal = set(differences(store).values()) == {0}
+    copy.unlink()
+    return {"load_seconds": round(seconds, 2), "tickets": 2 * n, "facts_equal_rebuild": equal}
+
+
+def sql_report(folder: Path) -> dict[str, object]:
+    """Anchor: the report as hand-written DuckDB SQL on the store's tables."""
+    import duckdb
+
+    con = duckdb.connect(str(folder / STORE), read_only=True)
+    con.execute("SET TimeZone = 'UTC'")
+    weekly = con.execute(
+        """
+        WITH e AS (SELECT ticket_id, epoch("at") AS ts, kind, actor_type,
+                          coalesce(public, true) AS public, status, event_id FROM ticket_events),
+        first_c AS (SELECT ticket_id, min(ts) AS fc FROM e
+                    WHERE kind = 'message' AND actor_type = 'customer' GROUP BY 1),
+        t AS (SELECT t.ticket_id, t.channel, epoch(t.created_at) AS created,
+                     coalesce(fc, epoch(t.created_at)) AS start
+              FROM tickets t LEFT JOIN first_c USING (ticket_id)),
+        fr AS (SELECT e.ticket_id, min(e.ts) AS first_response FROM e JOIN t USING (ticket_id)
+               WHERE e.kind = 'message' AND e.actor_type = 'agent' AND e.public
+                 AND e.ts > t.start GROUP BY 1),
+        st AS (SELECT ticket_id, ts, status,
+                      status IN ('solved', 'closed') AS now_solved,
+                      coalesce(lag(status IN ('solved', 'closed'))
+                               OVER (PARTITION BY ticket_id ORDER BY ts, event_id), false)
+                        AS prev_solved,
+                      row_number() OVER (PARTITION BY ticket_id ORDER BY ts DESC, event_id DESC)
+                        AS from_last
+               FROM e WHERE kind = 'status'),
+        solves AS (SELECT ticket_id, max(ts) FILTER (WHERE status = 'solved' OR
+                          (now_solved AND NOT prev_solved)) AS last_solve,
+                          bool_or(from_last = 1 AND now_solved) AS solved_now,
+                          count(*) FILTER (WHERE status = 'solved' OR
+                          (now_solved AND NOT prev_solved)) AS n_solves
+                   FROM st GROUP BY 1),
+        f AS (SELECT t.*, fr.first_response, CASE WHEN solved_now THEN last_solve END AS solved,
+                     coalesce(n_solves, 0) AS n_solves
+              FROM t LEFT JOIN fr USING (ticket_id) LEFT JOIN solves USING (ticket_id))
+        SELECT 'frt' AS m, date_trunc('week', to_timestamp(first_response)) AS w, channel,
+               quantile_cont(first_response - start, 0.5),
+               quantile_cont(first_response - start, 0.9), count(*)
+        FROM f WHERE first_response IS NOT NULL GROUP BY ALL
+        UNION ALL
+        SELECT 'res', date_trunc('week', to_timestamp(solved)), channel,
+               quantile_cont(solved - created, 0.5), quantile_cont(solved - created, 0.9),
+               count(*)
+        FROM f WHERE solved >= created GROUP BY ALL
+        UNION ALL
+        SELECT 'volume', date_trunc('week', to_timestamp(created)), channel, count(*), NULL,
+               count(*) FROM f GROUP BY ALL
+        UNION ALL
+        SELECT 'fcr', date_trunc('week', to_timestamp(solved)), channel,
+               avg(CASE WHEN n_solves = 1 THEN 1 ELSE 0 END), NULL, count(*)
+        FROM f WHERE solved IS NOT NULL GROUP BY ALL
+        """
+    ).fetchall()
+    backlog = con.execute(
+        """
+        WITH st AS (SELECT ticket_id, "at", status IN ('solved', 'closed') AS s,
+                           coalesce(lag(status IN ('solved', 'closed'))
+                                    OVER (PARTITION BY ticket_id ORDER BY "at", event_id), false)
+                             AS p
+                    FROM ticket_events WHERE kind = 'status'),
+        d AS (SELECT created_at AS ts, 1 AS delta FROM tickets
+              UNION ALL SELECT "at", CASE WHEN s AND NOT p THEN -1 ELSE 1 END FROM st
+              WHERE s <> p)
+        SELECT day, sum(sum(delta)) OVER (ORDER BY day) FROM
+          (SELECT date_trunc('day', ts) AS day, delta FROM d) GROUP BY day ORDER BY day
+        """
+    ).fetchall()
+    return {"rows": len(weekly) + len(backlog)}
+
+
+def polars_report(folder: Path) -> dict[str, object]:
+    """Anchor: the same report in Polars (lazy), from the Parquet files."""
+    import polars as pl
+
+    t = pl.scan_parquet(folder / "tickets.parquet").select("ticket_id", "created_at", "channel")
+    e = pl.scan_parquet(folder / "ticket_events.parquet").select(
+        "ticket_id", "event_id", "at", "kind", "actor_type", "public", "status"
+    )
+    msg = e.filter(pl.col("kind") == "message")
+    first_c = (
+        msg.filter(pl.col("actor_type") == "customer")
+        .group_by("ticket_id")
+        .agg(pl.col("at").min().alias("first_customer"))
+    )
+    t = t.join(first_c, on="ticket_id", how="left").with_columns(
+        start=pl.coalesce("first_customer", "created_at")
+    )
+    replies = msg.filter((pl.col("actor_type") == "agent") & pl.col("public").fill_null(True)).join(
+        t.select("ticket_id", "start"), on="ticket_id"
+    )
+    first = (
+        replies.filter(pl.col("at") > pl.col("start"))
+        .group_by("ticket_id")
+        .agg(pl.col("at").min().alias("first_response"))
+    )
+    st = (
+        e.filter(pl.col("kind") == "status")
+        .sort("ticket_id", "at", "event_id")
+        .with_columns(s=pl.col("status").is_in(["solved", "closed"]))
+        .with_columns(p=pl.col("s").shift(1).over("ticket_id").fill_null(False))
+    )
+    solve = (pl.col("status") == "solved") | (pl.col("s") & ~pl.col("p"))
+    solves = st.group_by("ticket_id").agg(
+        last_solve=pl.col("at").filter(solve).max(),
+        n_solves=solve.sum(),
+        solved_now=pl.col("s").last(),
+    )
+    f = t.join(first, on="ticket_id", how="left").join(solves, on="ticket_id", how="left")
+    f = f.with_columns(
+        solved=pl.when(pl.col("solved_now")).then(pl.col("last_solve")),
+        frt=(pl.col("first_response") - pl.col("start")).dt.total_seconds(),
+    ).with_columns(res=(pl.col("solved") - pl.col("created_at")).dt.total_seconds())
+    outs = []
+    for col, at in (("frt", "first_response"), ("res", "solved")):
+        outs.append(
+            f.filter(pl.col(col) >= 0)
+            .group_by(pl.col(at).dt.truncate("1w"), "channel")
+            .agg(median=pl.col(col).median(), p90=pl.col(col).quantile(0.9), n=pl.len())
+        )
+    outs.append(f.group_by(pl.col("created_at").dt.truncate("1w"), "channel").agg(pl.len()))
+    outs.append(
+        f.filter(pl.col("solved").is_not_null())
+        .group_by(pl.col("solved").dt.truncate("1w"), "channel")
+        .agg((pl.col("n_solves") == 1).mean())
+    )
+    deltas = pl.concat(
+        [
+            t.select(at=pl.col("created_at"), delta=pl.lit(1)),
+            st.filter(pl.col("s") != pl.col("p")).select(
+                "at", delta=pl.when(pl.col("s")).then(-1).otherwise(1)
+            ),
+        ]
+    )
+    daily = (
+        deltas.group_by(pl.col("at").dt.truncate("1d")).agg(pl.col("delta").sum()).sort("at")
+    ).with_columns(pl.col("delta").cum_sum())
+    frames = pl.collect_all([*outs, daily])
+    return {"rows": sum(frame.height for frame in frames)}
+
+
 PHASES = {
     "generate": generate,
     "scan": scan,
     "supportkpi": supportkpi_report,
     "pandas": pandas_report,
+    "store_build": store_build,
+    "supportkpi_store": supportkpi_store,
+    "increment": increment,
+    "sql": sql_report,
+    "polars": polars_report,
 }
+ORDER = (
+    "generate", "scan", "supportkpi", "pandas", "store_build", "supportkpi_store", "sql",
+    "polars", "increment",
+)  # fmt: skip
 
 
 def run_phase(phase: str, folder: Path, tickets: int) -> dict[str, object]:
@@ -165,7 +393,7 @@ def main() -> None:
         import duckdb  # noqa: F401
         import pandas  # noqa: F401
 
-        if args.phase in ("supportkpi", "generate"):
+        if args.phase in ("supportkpi", "supportkpi_store", "generate"):
             import supportkpi.api
             import supportkpi.metrics.tickets_outcomes  # noqa: F401
         start = time.perf_counter()
@@ -180,20 +408,28 @@ def main() -> None:
         return
     skip = set(args.skip.split(","))
     results = {}
-    for phase in ("generate", "scan", "supportkpi", "pandas"):
+    for phase in ORDER:
         if phase in skip:
             continue
         results[phase] = run_phase(phase, args.dir, args.tickets)
         print(json.dumps(results[phase]), flush=True)
     if "scan" in results:
         base = float(results["scan"]["seconds"])
-        for phase in ("supportkpi", "pandas"):
+        for phase in ("supportkpi", "pandas", "supportkpi_store", "sql", "polars"):
             if phase in results:
                 ratio = float(results[phase]["seconds"]) / base
                 print(
                     f"{phase}: {results[phase]['seconds']} s = {ratio:.1f}x the plain DuckDB scan "
                     f"({base} s); peak {results[phase]['peak_mb']} MB"
                 )
+    if "increment" in results and "store_build" in results:
+        load = float(results["increment"]["load_seconds"])
+        full = float(results["store_build"]["seconds"])
+        print(
+            f"incremental load of {results['increment']['tickets']} tickets: {load} s = "
+            f"{100 * load / full:.1f}% of loading the whole store ({full} s); facts equal a "
+            f"rebuild: {results['increment']['facts_equal_rebuild']}"
+        )
 
 
 if __name__ == "__main__":
