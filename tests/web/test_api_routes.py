@@ -154,21 +154,27 @@ def test_kpi_equals_the_cli_json(
     assert api["rows"], "the query should have rows"
 
 
-def test_kpi_repeated_query_is_served_from_the_cache(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture()
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every KPI computation the server runs for a request (cache misses)."""
     from supportkpi.web import state
 
-    calls = []
+    seen: list[Any] = []
     real = state.run_kpi_partial
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         # The dashboard's start-up warm-up computes its default views in its own thread.
         if threading.current_thread().name != "warm-dashboard":
-            calls.append(args)
+            seen.append(args)
         return real(*args, **kwargs)
 
     monkeypatch.setattr(state, "run_kpi_partial", counting)
+    return seen
+
+
+def test_kpi_repeated_query_is_served_from_the_cache(
+    client: TestClient, calls: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     params = {"metric": "ticket_volume", "grain": "day", "from": "2024-01-01"}
     first = _ok(client.get("/api/kpi", params=params))
     second = _ok(client.get("/api/kpi", params=params))
@@ -182,21 +188,12 @@ def test_kpi_repeated_query_is_served_from_the_cache(
 
 
 def test_the_api_and_the_dashboard_share_one_cache_entry(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, calls: list[Any]
 ) -> None:
     """The API parses strings, the dashboard passes dates: both build the library's
     ``KpiRequest``, whose key is the cache's, so one question is computed once."""
     from supportkpi.web import state
 
-    calls = []
-    real = state.run_kpi_partial
-
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        if threading.current_thread().name != "warm-dashboard":
-            calls.append(args)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(state, "run_kpi_partial", counting)
     params = {"metric": "first_response_time", "grain": "week", "from": "2024-01-01"}
     api = _ok(client.get("/api/kpi", params={**params, "to": "2024-02-01", "by": "channel"}))
     api_state: state.ApiState = client.app.state.api
