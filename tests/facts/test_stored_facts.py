@@ -8,6 +8,7 @@ a full computation from the canonical tables.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -200,3 +201,39 @@ def test_a_changed_definition_version_is_rebuilt(
     with Store(loaded, read_only=True) as store:
         versions = {key[2] for key in current_facts(store.con)}
         assert versions == {ticket_facts.FACTS_VERSION}
+
+
+def test_export_writes_the_facts_beside_the_tables_while_they_match(
+    loaded: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "exported"
+    with Store(loaded, read_only=True) as store:
+        written = store.export(folder)
+    assert (folder / "_facts.json") in written
+    with supportkpi.connect(str(folder)) as con:
+        spec = ticket_facts.facts_spec(MetricContext(backend=con.backend))
+        assert con.backend.stored_fact(spec) is not None
+    pd.testing.assert_frame_equal(report(str(folder)), report(str(loaded)))
+    # A table replaced after the export makes the fact files stale: computed, not read.
+    tickets = folder / "tickets.parquet"
+    tickets.write_bytes(tickets.read_bytes())
+    os.utime(tickets, ns=(1, 1))
+    with supportkpi.connect(str(folder)) as con:
+        assert con.backend.stored_fact(spec) is None
+
+
+@pytest.mark.spark
+def test_pyspark_reads_the_exported_facts(loaded: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "exported"
+    with Store(loaded, read_only=True) as store:
+        store.export(folder)
+    with supportkpi.connect(str(folder), engine="pyspark") as con:
+        spec = ticket_facts.facts_spec(MetricContext(backend=con.backend))
+        assert con.backend.stored_fact(spec) is not None
+        got = con.kpi(REPORT, grain="week", start="2024-02-26", end="2024-04-01")
+    want = report(str(loaded))
+    assert got[["metric", "period", "value", "n"]].sort_values(["metric", "period"]).to_dict(
+        "records"
+    ) == want[["metric", "period", "value", "n"]].sort_values(["metric", "period"]).to_dict(
+        "records"
+    )

@@ -22,7 +22,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from supportkpi.engine.store_lock import open_with_retry
-from supportkpi.engine.stored_facts import FactSpec, current_facts
+from supportkpi.engine.stored_facts import FactSpec, current_facts, parquet_facts
 from supportkpi.errors import InputError, NotFoundError, UnsupportedError
 from supportkpi.schema import TABLES
 
@@ -138,11 +138,19 @@ class DuckDBBackend(Backend):
             con.raw_sql(f"SET memory_limit = '{_checked_size(limit)}'")
         super().__init__(con, source)
         # Read once: a read-only store cannot change under this connection.
-        self._stored = {} if self._parquet_dir is not None else current_facts(con.con)
+        self._stored = (
+            parquet_facts(self._parquet_dir)
+            if self._parquet_dir is not None
+            else current_facts(con.con)
+        )
 
     def stored_fact(self, spec: FactSpec) -> ir.Table | None:
         name = self._stored.get((spec.name, spec.config_key, spec.version))
-        return None if name is None else self.con.table(name)
+        if name is None:
+            return None
+        if self._parquet_dir is not None:
+            return _read_parquet_table(self.con, self._parquet_dir, name)
+        return self.con.table(name)
 
     def _open_table(self, name: str) -> ir.Table:
         if self._parquet_dir is not None:
@@ -213,6 +221,11 @@ class SparkBackend(Backend):
             )
         self._parquet_dir = path
         super().__init__(ibis.pyspark.connect(spark_session()), source)
+        self._stored = parquet_facts(path)
+
+    def stored_fact(self, spec: FactSpec) -> ir.Table | None:
+        name = self._stored.get((spec.name, spec.config_key, spec.version))
+        return None if name is None else _read_parquet_table(self.con, self._parquet_dir, name)
 
     def _open_table(self, name: str) -> ir.Table:
         return _read_parquet_table(self.con, self._parquet_dir, name)

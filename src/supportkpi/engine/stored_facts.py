@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 CATALOG = "_facts"
@@ -60,3 +61,51 @@ def current_facts(con: Any) -> dict[tuple[str, str, int], str]:
     except Exception:  # an older store, or a Parquet folder: nothing stored
         return {}
     return {(name, key, int(version)): table for name, key, version, table in rows}
+
+
+#: Written by `supportkpi export` beside the tables: which fact files match which tables.
+PARQUET_MANIFEST = "_facts.json"
+#: The tables the stored facts are computed from; a changed file makes them stale.
+SOURCE_TABLES = ("tickets", "ticket_events", "customers")
+
+
+def _fingerprint(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def export_facts(con: Any, directory: Path) -> list[Path]:
+    """Write the store's current facts beside its exported tables, with a manifest.
+
+    Call after the tables are written: the manifest records their sizes and times, so that
+    a table replaced later makes the fact files stale instead of wrong.
+    """
+    written: list[Path] = []
+    entries = []
+    for (name, key, version), table in current_facts(con).items():
+        # Spark and Hadoop skip files whose names start with "_" (as hidden).
+        stem = table.lstrip("_")
+        target = directory / f"{stem}.parquet"
+        con.execute(f'COPY "{table}" TO ? (FORMAT parquet)', [str(target)])
+        written.append(target)
+        entries.append({"name": name, "config_key": key, "version": version, "file": stem})
+    sources = {t: _fingerprint(directory / f"{t}.parquet") for t in SOURCE_TABLES}
+    manifest = directory / PARQUET_MANIFEST
+    manifest.write_text(json.dumps({"facts": entries, "sources": sources}, indent=1) + "\n")
+    return [*written, manifest]
+
+
+def parquet_facts(directory: Path) -> dict[tuple[str, str, int], str]:
+    """The fact files of an exported folder that still match its tables (else none)."""
+    try:
+        manifest = json.loads((directory / PARQUET_MANIFEST).read_text())
+        for table, fingerprint in manifest["sources"].items():
+            if _fingerprint(directory / f"{table}.parquet") != fingerprint:
+                return {}
+        return {
+            (e["name"], e["config_key"], int(e["version"])): e["file"]
+            for e in manifest["facts"]
+            if (directory / f"{e['file']}.parquet").exists()
+        }
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}

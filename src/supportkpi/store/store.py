@@ -19,6 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from supportkpi.engine.store_lock import open_with_retry, write_intent
+from supportkpi.engine.stored_facts import PARQUET_MANIFEST, export_facts
 from supportkpi.errors import DataError, InputError
 from supportkpi.schema import TABLES, Table, get_table
 from supportkpi.store.quarantine import (
@@ -216,15 +217,18 @@ class Store:
         return self.con.execute(f"SELECT * FROM {LOAD_LOG} ORDER BY load_id").to_arrow_table()
 
     def export(self, directory: str | Path) -> list[Path]:
-        """Write every canonical table as ``DIR/<table>.parquet``."""
+        """Write every canonical table as ``DIR/<table>.parquet``, and the stored facts that
+        are current beside them (with ``_facts.json``), so a Parquet or Spark source reads
+        them instead of computing them."""
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
+        (out / PARQUET_MANIFEST).unlink(missing_ok=True)  # no stale manifest while writing
         written = []
         for name in TABLES:
             target = out / f"{name}.parquet"
             self.con.execute(f"COPY {quote_ident(name)} TO ? (FORMAT parquet)", [str(target)])
             written.append(target)
-        return written
+        return written + export_facts(self.con, out)
 
     # -- writing -----------------------------------------------------------------------------
     def next_load_id(self) -> int:
