@@ -207,3 +207,20 @@ def test_an_intent_of_a_dead_process_is_ignored_and_cleaned(tmp_path: Path) -> N
     with write_intent(db):  # this process's own intent never counts for itself
         assert waiting_writers(db) == []
     assert not stale.exists()
+
+
+def test_an_intent_whose_pid_was_reused_is_ignored(tmp_path: Path) -> None:
+    """After a crash and a reboot, another process may carry the writer's pid."""
+    db = tmp_path / "store.duckdb"
+    Store(db).close()
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        intent = Path(f"{db}.loading-{other.pid}")
+        intent.write_text("1")  # started at another time than the live process
+        assert waiting_writers(db) == []
+        assert not intent.exists()
+        with write_intent(tmp_path / "x.duckdb"):  # a real intent records its start
+            assert Path(f"{tmp_path / 'x.duckdb'}.loading-{os.getpid()}").read_text().strip()
+    finally:
+        other.kill()
+        other.wait()

@@ -50,14 +50,25 @@ def _intent_prefix(path: str | Path) -> Path:
     return Path(str(path) + ".loading-")
 
 
-def _alive(pid: int) -> bool:
+def _started(pid: int) -> str:
+    """When process ``pid`` started (clock ticks since boot; empty where /proc is absent)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    # The command name (field 2) may hold spaces; the fields after it are plain.
+    return stat.rpartition(")")[2].split()[19]
+
+
+def _alive(pid: int, started: str = "") -> bool:
+    """Whether the process that wrote an intent still runs (not a later one with its pid)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # someone else's process, alive
-        return True
-    return True
+        pass
+    return not started or _started(pid) in ("", started)
 
 
 def waiting_writers(path: str | Path) -> list[int]:
@@ -71,7 +82,11 @@ def waiting_writers(path: str | Path) -> list[int]:
         pid = int(suffix)
         if pid == os.getpid():
             continue
-        if _alive(pid):
+        try:
+            started = intent.read_text().strip()
+        except OSError:  # removed meanwhile: that load is done
+            continue
+        if _alive(pid, started):
             found.append(pid)
         else:  # left behind by a killed load
             with contextlib.suppress(OSError):
@@ -87,7 +102,7 @@ def write_intent(path: str | Path) -> Iterator[None]:
         return
     intent = Path(f"{_intent_prefix(path)}{os.getpid()}")
     try:
-        intent.touch()
+        intent.write_text(_started(os.getpid()))
     except OSError:  # a read-only folder: the open below reports what matters
         yield
         return
