@@ -169,6 +169,15 @@ def increment(folder: Path) -> dict[str, object]:
 
     copy = folder / "increment.duckdb"
     shutil.copy(folder / STORE, copy)
+    # The first write to a freshly bulk-built file pays DuckDB a one-off checkpoint (about 5 s
+    # at 1M tickets, measured here as `first_write_seconds`); a store that has lived has paid
+    # it, so the load below is timed after it.
+    import duckdb
+
+    started = time.perf_counter()
+    with duckdb.connect(str(copy)) as con:
+        con.execute("CREATE TABLE _bench_touch (a INTEGER); DROP TABLE _bench_touch")
+    first_write = time.perf_counter() - started
     tickets = pq.read_table(folder / "tickets.parquet")
     events = pq.read_table(folder / "ticket_events.parquet")
     n = max(1, int(tickets.num_rows * INCREMENT / 2))
@@ -197,7 +206,12 @@ def increment(folder: Path) -> dict[str, object]:
     with open_store(copy) as store:
         equal = set(differences(store).values()) == {0}
     copy.unlink()
-    return {"load_seconds": round(seconds, 2), "tickets": 2 * n, "facts_equal_rebuild": equal}
+    return {
+        "load_seconds": round(seconds, 2),
+        "first_write_seconds": round(first_write, 2),
+        "tickets": 2 * n,
+        "facts_equal_rebuild": equal,
+    }
 
 
 def sql_report(folder: Path) -> dict[str, object]:
