@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from supportkpi.facts.refresh import differences, keep_facts_current, refresh
+from supportkpi.facts.refresh import differences, keep_facts_current, missing_configs, refresh
 from supportkpi.store import Store
 
 
@@ -19,4 +19,4 @@ def open_store(path: str | Path, read_only: bool = False, create: bool = True) -
     return store
 
 
-__all__ = ["differences", "keep_facts_current", "open_store", "refresh"]
+__all__ = ["differences", "keep_facts_current", "missing_configs", "open_store", "refresh"]

@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from supportkpi.engine.backends import DuckDBBackend
-from supportkpi.engine.stored_facts import CATALOG, CATALOG_DDL, FactSpec
+from supportkpi.engine.stored_facts import CATALOG, CATALOG_DDL, FactSpec, current_facts
 from supportkpi.metrics import ticket_facts
 from supportkpi.metrics.context import MetricContext
 from supportkpi.metrics.options import Options
@@ -214,6 +214,32 @@ def _record(store: Store, spec: FactSpec, load_id: int) -> None:
             rows[0] if rows else 0,
         ],
     )
+
+
+def missing_configs(store: Store, options: Options) -> list[dict[str, Any]]:
+    """The configurations ``options`` need that a store keeping facts does not hold current.
+
+    A store that keeps no facts (no catalogue: an older store, or one written by other code)
+    gets none: it is left as it is, and its queries compute the facts as before.
+    """
+    stored = current_facts_keys(store)
+    if stored is None:
+        return []
+    backend = StoreBackend(store)
+    try:
+        ctx = MetricContext(backend=backend, options=options)
+        specs = [fact.spec(ctx) for fact in FACTS]
+    finally:
+        backend.close()
+    missing = [s for s in specs if (s.name, s.config_key, s.version) not in stored]
+    return list({s.config_key: json.loads(s.config_key) for s in missing}.values())
+
+
+def current_facts_keys(store: Store) -> set[tuple[str, str, int]] | None:
+    """The stored facts current with the last load, or None when the store keeps none."""
+    if not _catalog(store, create=False):
+        return None
+    return set(current_facts(store.con))
 
 
 def differences(store: Store) -> dict[str, int]:

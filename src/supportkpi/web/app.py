@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,11 +16,13 @@ from fastapi import FastAPI
 
 from supportkpi import __version__
 from supportkpi.config import load_settings
-from supportkpi.errors import InputError
+from supportkpi.errors import InputError, SupportKpiError
 from supportkpi.web import routes_data, routes_kpi, routes_meta, routes_ops
 from supportkpi.web.dashboard import mount_dashboard
 from supportkpi.web.errors import UploadLimit, install_error_handlers
 from supportkpi.web.state import ApiState
+
+LOG = logging.getLogger("supportkpi.web")
 
 
 def create_app(
@@ -43,6 +47,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop_watching = state.watch_for_loads()
+        threading.Thread(target=_store_missing_facts, args=(state,), daemon=True).start()
         yield
         stop_watching()
         state.close()  # the pooled read-only handles, so the file is free for writers
@@ -63,3 +68,14 @@ def create_app(
         app.include_router(module.router)
     mount_dashboard(app)
     return app
+
+
+def _store_missing_facts(state: ApiState) -> None:
+    """In the background at start: a failure only means the queries compute the facts."""
+    try:
+        stored = state.store_missing_facts()
+    except SupportKpiError as exc:
+        LOG.warning("could not store the facts of this server's options: %s", exc)
+    else:
+        if stored:
+            LOG.info("stored the facts of %d configuration(s) this server's options need", stored)

@@ -25,7 +25,7 @@ from fastapi import Request
 from supportkpi.api import Connection
 from supportkpi.config import Settings
 from supportkpi.engine.store_lock import wait_for_writers, waiting_writers
-from supportkpi.facts import open_store
+from supportkpi.facts import missing_configs, open_store, refresh
 from supportkpi.query.request import KpiRequest
 from supportkpi.query.runner import KpiResult, run_kpi_partial
 from supportkpi.store import Store
@@ -124,6 +124,18 @@ class ApiState:
                 yield store
             with self._cache_lock:
                 self._cache.clear()
+
+    def store_missing_facts(self) -> int:
+        """Store the facts this server's options need (say ``include_bots = true``) when the
+        store keeps facts but not for them, so that its queries read them; returns how many
+        configurations it stored. A store that keeps no facts is left alone."""
+        with self.reading() as reader:
+            missing = missing_configs(reader.store, self.settings.options)
+        if not missing:
+            return 0
+        with self.writing() as store, store.transaction():
+            refresh(store, extra=missing)
+        return len(missing)
 
     def cached(self, key: Hashable, reader: Reader, compute: Callable[[], Any]) -> Any:
         """``compute()`` once per ``key`` and load of the store (its last load id).
