@@ -39,6 +39,8 @@ class Backend:
         self.source = source
         self._tables: dict[str, ir.Table] = {}
         self._materialized: dict[Any, ir.Table] = {}
+        #: The stored facts of the source: ``(name, config_key, version)`` -> table or file.
+        self._stored: dict[tuple[str, str, int], str] = {}
 
     def table(self, name: str) -> ir.Table:
         """The canonical table ``name`` as an Ibis table (empty tables included)."""
@@ -80,7 +82,12 @@ class Backend:
 
     def stored_fact(self, spec: FactSpec) -> ir.Table | None:
         """The stored table of ``spec`` when the source holds it, current (else None)."""
-        return None
+        name = self._stored.get((spec.name, spec.config_key, spec.version))
+        return None if name is None else self._fact_table(name)
+
+    def _fact_table(self, name: str) -> ir.Table:
+        """A stored fact's table or file ``name``, as listed in ``_stored``."""
+        raise NotImplementedError
 
     def close(self) -> None:
         # Drop materialised tables while the connection is open; ibis would otherwise try
@@ -144,10 +151,7 @@ class DuckDBBackend(Backend):
             else current_facts(con.con)
         )
 
-    def stored_fact(self, spec: FactSpec) -> ir.Table | None:
-        name = self._stored.get((spec.name, spec.config_key, spec.version))
-        if name is None:
-            return None
+    def _fact_table(self, name: str) -> ir.Table:
         if self._parquet_dir is not None:
             return _read_parquet_table(self.con, self._parquet_dir, name)
         return self.con.table(name)
@@ -223,9 +227,8 @@ class SparkBackend(Backend):
         super().__init__(ibis.pyspark.connect(spark_session()), source)
         self._stored = parquet_facts(path)
 
-    def stored_fact(self, spec: FactSpec) -> ir.Table | None:
-        name = self._stored.get((spec.name, spec.config_key, spec.version))
-        return None if name is None else _read_parquet_table(self.con, self._parquet_dir, name)
+    def _fact_table(self, name: str) -> ir.Table:
+        return _read_parquet_table(self.con, self._parquet_dir, name)
 
     def _open_table(self, name: str) -> ir.Table:
         return _read_parquet_table(self.con, self._parquet_dir, name)

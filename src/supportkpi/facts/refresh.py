@@ -60,7 +60,6 @@ class StoreBackend(DuckDBBackend):
 
     def __init__(self, store: Store, scoped: bool = False) -> None:
         self._parquet_dir = None
-        self._stored = {}
         self._scoped = scoped
         super(DuckDBBackend, self).__init__(ibis.duckdb.from_connection(store.con), store.path)
 
@@ -92,10 +91,12 @@ def _catalog(store: Store, create: bool = True) -> list[tuple[str, str, int, int
     return [(n, k, int(v), int(load)) for n, k, v, load in rows.fetchall()]
 
 
-def _wanted(store: Store, extra: Iterable[dict[str, Any]] = ()) -> list[dict[str, Any]]:
+def _wanted(
+    catalog: Iterable[tuple[str, str]], extra: Iterable[dict[str, Any]] = ()
+) -> list[dict[str, Any]]:
     """The configurations to keep: the default, those already stored, and ``extra``."""
     configs: list[dict[str, Any]] = [{}]
-    configs += [json.loads(key) for _, key, _, _ in _catalog(store)]
+    configs += [json.loads(key) for _, key in catalog]
     configs += list(extra)
     unique: dict[str, dict[str, Any]] = {}
     for config in configs:
@@ -149,7 +150,7 @@ def refresh(store: Store, rebuild: bool = False, extra: Iterable[dict[str, Any]]
         store.con.register(_TOUCHED, touched)
     done: set[tuple[str, str]] = set()
     try:
-        for config in _wanted(store, extra):
+        for config in _wanted(catalog, extra):
             for fact in FACTS:
                 spec = fact.spec(_context(full, config))
                 if (spec.name, spec.config_key) in done:

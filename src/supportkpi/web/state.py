@@ -102,8 +102,8 @@ class ApiState:
 
     @contextmanager
     def reading(self) -> Iterator[Reader]:
-        """A read-only handle for one request; many may be out at once."""
-        self.step_aside_for_loads()
+        """A read-only handle for one request; many may be out at once (none while the
+        watcher steps aside for another process's load: see :meth:`watch_for_loads`)."""
         with self._lock.read():
             with self._pool_lock:
                 reader = self._pool.pop() if self._pool else None
@@ -189,7 +189,12 @@ class ApiState:
             wait_for_writers(self.db_path)
 
     def watch_for_loads(self, interval_s: float = 0.2) -> Callable[[], None]:
-        """Step aside for loads even while no request comes in; returns the stop function."""
+        """Step aside for other processes' loads; returns the stop function.
+
+        One thread looks for write intents, so a request does not list the store's folder:
+        while it steps aside it holds the write side of the lock, and new requests wait on it
+        (a load that comes between two looks just retries its open until then).
+        """
         stop = threading.Event()
 
         def watch() -> None:
