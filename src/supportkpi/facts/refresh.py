@@ -260,9 +260,11 @@ def differences(store: Store) -> dict[str, int]:
             fresh = backend.con.compile(fact.build(_context(backend, config)))
             stored = quote_ident(spec.table_name)
             row = store.con.execute(
-                f"""SELECT (SELECT count(*) FROM (SELECT * FROM {stored} EXCEPT ALL
-                                                 SELECT * FROM ({fresh})))
-                         + (SELECT count(*) FROM (SELECT * FROM ({fresh}) EXCEPT ALL
+                # The fresh facts are computed once, then compared both ways.
+                f"""WITH fresh AS MATERIALIZED ({fresh})
+                    SELECT (SELECT count(*) FROM (SELECT * FROM {stored} EXCEPT ALL
+                                                 SELECT * FROM fresh))
+                         + (SELECT count(*) FROM (SELECT * FROM fresh EXCEPT ALL
                                                  SELECT * FROM {stored}))"""
             ).fetchone()
             found[f"{name} {key}"] = int(row[0]) if row else 0
