@@ -107,7 +107,7 @@ def run(db: Path, count: int) -> dict[str, Any]:
     scan = scan_seconds(db)
     queries = requests(count)
     figures: dict[str, Any] = {"requests": count, "scan_ms": round(scan * 1000, 1)}
-    with TestClient(create_app(db)) as client:
+    with TestClient(create_app(db), base_url="http://127.0.0.1") as client:
         client.get("/api/kpi", params={"metric": "ticket_volume"})  # open the pool, warm imports
         for phase in ("cold", "cached"):
             times = []

@@ -296,7 +296,7 @@ def test_the_api_and_the_dashboard_show_the_note(
     sources: dict[tuple[str, str], str], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     db = source(sources, tmp_path_factory, "status_log", "duckdb")
-    with TestClient(create_app(db)) as client:
+    with TestClient(create_app(db), base_url="http://127.0.0.1") as client:
         answer = client.get("/api/kpi", params={"metric": ["fcr_rate", "unanswered_tickets"]})
         assert answer.status_code == 200
         rows = answer.json()["rows"]

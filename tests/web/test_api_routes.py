@@ -70,7 +70,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="module")
 def client(db: str) -> Any:
-    with TestClient(create_app(db)) as test_client:
+    with TestClient(create_app(db), base_url="http://127.0.0.1") as test_client:
         yield test_client
 
 
@@ -273,7 +273,7 @@ def test_sla_at_risk_equals_the_cli_json(
     config = tmp_path / "sla.toml"
     config.write_text('[[sla]]\nname = "all"\nfirst_response = "4h"\nresolution = "48h"\n')
     as_of = "2024-01-01T10:00:00+00:00"
-    with TestClient(create_app(path, config=config)) as sla_client:
+    with TestClient(create_app(path, config=config), base_url="http://127.0.0.1") as sla_client:
         body = _ok(sla_client.get("/api/sla/at-risk", params={"horizon": "4h", "as_of": as_of}))
         # First response falls due at 13:00, 3 h after as_of; resolution in 47 h (outside).
         assert [(r["ticket_id"], r["sla_target"], r["remaining_s"]) for r in body["rows"]] == [

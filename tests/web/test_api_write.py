@@ -56,7 +56,7 @@ def test_ingest_summary_quarantine_log_and_fresh_kpis(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = _store(tmp_path / "ingest.duckdb")
-    with TestClient(create_app(db)) as client:
+    with TestClient(create_app(db), base_url="http://127.0.0.1") as client:
         assert _volume(client) == 2.0  # cached from here on, until a load
         upload = {"file": ("march.csv", GOOD_AND_BAD, "text/csv")}
         summary = client.post("/api/ingest/tickets", files=upload).json()
@@ -95,7 +95,7 @@ def test_ingest_with_a_mapping_upload(tmp_path: Path) -> None:
     mapping = (
         b'[columns]\nticket_id = "Case"\ncreated_at = "Opened"\n[constants]\nchannel = "web"\n'
     )
-    with TestClient(create_app(db)) as client:
+    with TestClient(create_app(db), base_url="http://127.0.0.1") as client:
         response = client.post(
             "/api/ingest/tickets",
             files={
@@ -110,7 +110,7 @@ def test_ingest_with_a_mapping_upload(tmp_path: Path) -> None:
 
 def test_a_bad_mapping_is_a_config_error(tmp_path: Path) -> None:
     db = _store(tmp_path / "badmap.duckdb")
-    with TestClient(create_app(db)) as client:
+    with TestClient(create_app(db), base_url="http://127.0.0.1") as client:
         response = client.post(
             "/api/ingest/tickets",
             files={
@@ -125,7 +125,7 @@ def test_a_bad_mapping_is_a_config_error(tmp_path: Path) -> None:
 def test_upload_limit_declared_and_streamed(tmp_path: Path) -> None:
     db = _store(tmp_path / "limit.duckdb")
     big = b"ticket_id,created_at,channel\n" + b"x,2024-03-01T10:00:00Z,email\n" * 800  # ~23 KB
-    with TestClient(create_app(db, max_upload_mb=0.01)) as client:
+    with TestClient(create_app(db, max_upload_mb=0.01), base_url="http://127.0.0.1") as client:
         declared = client.post("/api/ingest/tickets", files={"file": ("big.csv", big, "text/csv")})
         assert "larger than the limit of 0.01 MB" in _error(declared, 413)
         boundary = "b0undary"
@@ -154,7 +154,7 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Any:
     db = _store(tmp_path_factory.mktemp("auth") / "auth.duckdb")
     with Store(db) as store:
         tokens = {role: create_token(store, role) for role in ("viewer", "admin")}
-    with TestClient(create_app(db, host="0.0.0.0")) as client:
+    with TestClient(create_app(db, host="0.0.0.0"), base_url="http://127.0.0.1") as client:
         yield client, tokens
 
 
@@ -198,7 +198,7 @@ def test_viewer_may_not_ingest_admin_may(secured: Any) -> None:
 
 def test_loopback_needs_no_token(tmp_path: Path) -> None:
     db = _store(tmp_path / "local.duckdb")
-    with TestClient(create_app(db, host="127.0.0.1")) as client:
+    with TestClient(create_app(db, host="127.0.0.1"), base_url="http://127.0.0.1") as client:
         assert _volume(client) == 2.0
 
 
@@ -226,7 +226,7 @@ def test_reads_and_ingests_interleave_from_threads(tmp_path: Path) -> None:
 
     db = _store(tmp_path / "threads.duckdb")
     failures: list[str] = []
-    with TestClient(create_app(db)) as client:
+    with TestClient(create_app(db), base_url="http://127.0.0.1") as client:
 
         def read(worker: int) -> None:
             for i in range(6):
@@ -261,7 +261,7 @@ def test_reads_and_ingests_interleave_from_threads(tmp_path: Path) -> None:
 
 def test_upload_names_cannot_leave_the_upload_folder(tmp_path: Path) -> None:
     db = _store(tmp_path / "names.duckdb")
-    with TestClient(create_app(db)) as client:
+    with TestClient(create_app(db), base_url="http://127.0.0.1") as client:
         upload = {"file": ("../../../outside/evil name.csv", GOOD_AND_BAD, "text/csv")}
         assert client.post("/api/ingest/tickets", files=upload).status_code == 200
         logged = client.get("/api/loads").json()["rows"][0]["file_name"]

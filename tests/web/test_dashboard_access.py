@@ -19,7 +19,7 @@ from supportkpi.web.dashboard.registry import PAGES
 def _client(db: str, host: str = "127.0.0.1") -> TestClient:
     app = create_app(db, host=host)
     mount_dashboard(app)
-    return TestClient(app, follow_redirects=False)
+    return TestClient(app, follow_redirects=False, base_url="http://127.0.0.1")
 
 
 @pytest.fixture(scope="module")
@@ -74,9 +74,12 @@ def test_off_loopback_the_dashboard_asks_for_a_token(tmp_path: Path) -> None:
     assert first.headers["location"] == "/login?next=%2Fspeed%3Frange%3Dlast7"
     form = client.get("/login?next=/speed")
     assert form.status_code == 200 and 'name="token"' in form.text
-    wrong = client.post("/login", data={"token": "skpi_nope_nope", "next": "/speed"})
+    form_token = re.search(r'name="form" value="([^"]+)"', form.text)
+    assert form_token
+    fields = {"form": form_token.group(1)}
+    wrong = client.post("/login", data={"token": "skpi_nope_nope", "next": "/speed", **fields})
     assert wrong.status_code == 401 and "not valid" in wrong.text
-    right = client.post("/login", data={"token": token, "next": "//evil.example/"})
+    right = client.post("/login", data={"token": token, "next": "//evil.example/", **fields})
     assert right.status_code == 303 and right.headers["location"] == "/"
     cookie = right.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie

@@ -48,7 +48,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> str:
 def client(db: str) -> Iterator[TestClient]:
     app = create_app(db, config=CONFIG)
     mount_dashboard(app)
-    yield TestClient(app)
+    yield TestClient(app, base_url="http://127.0.0.1")
 
 
 def tile_text(html: str, selector: str) -> str:

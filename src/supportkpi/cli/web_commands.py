@@ -1,4 +1,4 @@
-"""``supportkpi serve`` (the HTTP API) and ``supportkpi token create`` (API tokens).
+"""``supportkpi serve`` (the HTTP API) and ``supportkpi token create|list|revoke`` (API tokens).
 
 FastAPI, uvicorn and the store (DuckDB) are imported inside the commands, so the rest of the CLI
 starts fast.
@@ -6,6 +6,8 @@ starts fast.
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -19,10 +21,12 @@ token_app = typer.Typer(help="API tokens for `serve` on a non-loopback address."
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``serve`` and ``token create`` to the ``supportkpi`` app."""
+    """Add ``serve`` and ``token create|list|revoke`` to the ``supportkpi`` app."""
     app.command()(serve)
     app.add_typer(token_app, name="token")
     token_app.command("create")(token_create)
+    token_app.command("list")(token_list)
+    token_app.command("revoke")(token_revoke)
 
 
 def serve(
@@ -35,41 +39,136 @@ def serve(
     max_upload_mb: Annotated[
         float, typer.Option(help="Largest accepted upload (POST /api/ingest), in MB.")
     ] = 50.0,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Another Host name to answer (repeatable), e.g. the public name a reverse "
+            "proxy forwards; a name that is not loopback makes tokens required."
+        ),
+    ] = None,
+    require_tokens: Annotated[
+        bool, typer.Option(help="Require tokens on loopback too (behind a reverse proxy).")
+    ] = False,
+    request_timeout: Annotated[
+        float | None,
+        typer.Option(help="Seconds one request may query the store before a 503 [default: 30]."),
+    ] = None,
 ) -> None:
     """Serve the HTTP API (OpenAPI description at /docs)."""
     import uvicorn
 
     from supportkpi.store import Store
-    from supportkpi.web import create_app, has_tokens, is_loopback
+    from supportkpi.web import create_app, has_tokens, tokens_required
 
     _require_store(db)
-    if not is_loopback(host):
+    names = tuple(allowed_host or ())
+    if tokens_required(host, names, require_tokens):
         with Store(db, read_only=True) as store:
             tokens_exist = has_tokens(store.con)
         if not tokens_exist:
             raise InputError(
-                f"serving on {host} needs an API token, and {db} has none; create one with "
-                f"`supportkpi token create --db {db} --role admin` (or bind to 127.0.0.1)"
+                f"serving on {host} (or for {', '.join(names) or 'other hosts'}) needs an API "
+                f"token, and {db} has none; create one with `supportkpi token create --db {db} "
+                "--role admin`"
             )
-    app = create_app(db, host=host, config=config, max_upload_mb=max_upload_mb)
+    budget = {} if request_timeout is None else {"budget_s": request_timeout}
+    app = create_app(
+        db,
+        host=host,
+        config=config,
+        max_upload_mb=max_upload_mb,
+        allowed_host_names=names,
+        require_tokens=require_tokens,
+        **budget,
+    )
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"supportkpi dashboard on http://{shown}:{port}/ (API docs at /docs)", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        # Stop on the first SIGTERM: requests still running get this long, then their
+        # queries are cancelled (the app's shutdown interrupts them).
+        timeout_graceful_shutdown=5,
+        timeout_keep_alive=5,
+        limit_concurrency=200,
+    )
 
 
 def token_create(
     db: DbOption,
     role: Annotated[str, typer.Option(help="viewer (read) or admin (read and ingest).")],
+    expires: Annotated[
+        str | None,
+        typer.Option(
+            help="When it stops working: a duration (30d, 12h) or an ISO date or instant "
+            "(2027-01-01 means its start, UTC). Default: never."
+        ),
+    ] = None,
 ) -> None:
     """Print a new API token once; only a salted hash of it is stored."""
     from supportkpi.store import Store
-    from supportkpi.web.tokens import create_token
+    from supportkpi.web.tokens import create_token, parse_expiry
+
+    expires_at = parse_expiry(expires) if expires else None
+    _require_store(db)
+    with Store(db) as store:
+        token = create_token(store, role, expires_at)
+    typer.echo(token)
+    typer.echo("Keep this token now: it cannot be shown again.", err=True)
+    if expires_at:
+        typer.echo(f"It expires at {expires_at.isoformat()}.", err=True)
+
+
+def token_list(
+    db: DbOption,
+    format_: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """The stored tokens: id, role, created, expiry (never a secret)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from supportkpi.store import Store
+    from supportkpi.web.tokens import list_tokens
+
+    if format_ not in ("table", "json"):
+        raise InputError(f"unknown format {format_!r}; use table or json")
+    _require_store(db)
+    with Store(db, read_only=True) as store:
+        tokens = list_tokens(store.con)
+    if format_ == "json":
+        typer.echo(json.dumps({"rows": [t.as_dict() for t in tokens]}, indent=2))
+        return
+    if not tokens:  # an empty table would look like a failure to print
+        typer.echo(f"{db} has no tokens; create one with `supportkpi token create`.", err=True)
+        return
+    table = Table(header_style="bold")
+    for col in ("token_id", "role", "created (UTC)", "expires (UTC)", "status"):
+        table.add_column(col)
+    for t in tokens:
+        expiry = _utc_minute(t.expires_at) if t.expires_at else "never"
+        status = "[red]expired[/]" if t.expired else "[green]valid[/]"
+        table.add_row(t.token_id, t.role, _utc_minute(t.created_at), expiry, status)
+    Console().print(table)
+
+
+def token_revoke(
+    db: DbOption,
+    token_id: Annotated[str, typer.Argument(help="The id from `token list`, or the token.")],
+) -> None:
+    """Delete a token; a running server refuses it from its next request on."""
+    from supportkpi.store import Store
+    from supportkpi.web.tokens import revoke_token
 
     _require_store(db)
     with Store(db) as store:
-        token = create_token(store, role)
-    typer.echo(token)
-    typer.echo("Keep this token now: it cannot be shown again.", err=True)
+        revoked = revoke_token(store, token_id)
+    typer.echo(f"Revoked token {revoked}.")
+
+
+def _utc_minute(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M}"
 
 
 def _require_store(db: Path) -> None:

@@ -56,6 +56,9 @@ class Backend:
     def execute(self, expr: ir.Table) -> pd.DataFrame:
         return self.con.execute(expr)
 
+    def interrupt(self) -> None:
+        """Cancel the query running now, from another thread (a no-op where unsupported)."""
+
     def epoch_seconds(self, column: ir.TimestampValue) -> ir.IntegerValue:
         """Whole epoch seconds (floor) of an instant."""
         return column.epoch_seconds().cast("int64")
@@ -165,6 +168,11 @@ class DuckDBBackend(Backend):
             raise InputError(
                 f"{self.source} has no table {name!r}; is it a supportkpi store?"
             ) from exc
+
+    def interrupt(self) -> None:
+        # The running statement fails with duckdb.InterruptException; an idle connection
+        # is not affected (its next statement runs normally).
+        self.con.con.interrupt()
 
     def close(self) -> None:
         super().close()

@@ -14,6 +14,7 @@ Bucket keys are local day numbers (days since 1970-01-01) of the bucket's first 
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,13 +29,24 @@ GRAINS = ("day", "week", "month", "quarter", "year")
 EPOCH_DATE = date(1970, 1, 1)
 #: The bucketing table covers these years; instants outside fall into no bucket.
 FIRST_YEAR, LAST_YEAR = 1990, 2070
+#: Dates a request may name (from, to, a drill-down period): wider than any real history, and
+#: bounded so that a range end, a period's next bucket and the epoch arithmetic behind them
+#: can never overflow (year 9999 + one month is not a date).
+MIN_DATE, MAX_DATE = date(1970, 1, 1), date(2101, 1, 1)
+#: IANA names are at most a few path parts of letters, digits, "_", "+" and "-"; checking the
+#: shape first keeps a hostile name away from the file system lookup behind ``ZoneInfo``.
+_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+){0,3}")
+MAX_ZONE_NAME = 64
 
 
 def zone(name: str) -> ZoneInfo:
     """The IANA timezone ``name``, or a clear error."""
+    if len(name) > MAX_ZONE_NAME or not _ZONE_NAME.fullmatch(name):
+        shown = name if len(name) <= MAX_ZONE_NAME else name[:MAX_ZONE_NAME] + "…"
+        raise InputError(f"unknown timezone {shown!r}; use an IANA name like 'Europe/Berlin'")
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise InputError(
             f"unknown timezone {name!r}; use an IANA name like 'Europe/Berlin'"
         ) from None
@@ -141,17 +153,39 @@ def bucket_keys(lo_day: date, hi_day: date, grain: str) -> list[date]:
 
 
 def parse_date(value: str | date | None, what: str) -> date | None:
-    """Parse an ISO date argument (``2024-01-31``) or raise a clear error."""
+    """Parse an ISO date argument (``2024-01-31``) inside ``MIN_DATE … MAX_DATE``, or raise a
+    clear error."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise InputError(f"invalid {what} date {value!r}; use YYYY-MM-DD") from None
+        parsed = value.date()
+    elif isinstance(value, date):
+        parsed = value
+    else:
+        try:
+            parsed = date.fromisoformat(str(value))
+        except ValueError:
+            raise InputError(f"invalid {what} date {value!r}; use YYYY-MM-DD") from None
+    if not MIN_DATE <= parsed <= MAX_DATE:
+        raise InputError(
+            f"the {what} date {parsed} is outside {MIN_DATE} … {MAX_DATE}, the dates supportkpi "
+            "reports on"
+        )
+    return parsed
+
+
+def bucket_count(start: date, end: date, grain: str) -> int:
+    """How many ``grain`` buckets the half-open range ``[start, end)`` touches."""
+    last = end - timedelta(days=1)
+    if grain == "day":
+        return (end - start).days
+    if grain == "week":
+        return (bucket_start(last, "week") - bucket_start(start, "week")).days // 7 + 1
+    if grain == "month":
+        return (last.year - start.year) * 12 + last.month - start.month + 1
+    if grain == "quarter":
+        return (last.year - start.year) * 4 + (last.month - 1) // 3 - (start.month - 1) // 3 + 1
+    return last.year - start.year + 1
 
 
 def with_period(frame: ir.Table, tz: str, grain: str, column: str = "at") -> ir.Table:

@@ -21,6 +21,7 @@ from supportkpi.errors import InputError, UnsupportedError
 from supportkpi.metrics.context import MetricContext
 from supportkpi.metrics.registry import Metric
 from supportkpi.metrics.selector import parse_selector
+from supportkpi.query.filters import keep_filtered
 
 if TYPE_CHECKING:
     from supportkpi.engine.backends import Backend
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
 
 ID_COLUMNS = ("ticket_id", "call_id", "response_id", "session_id", "customer_id")
 MAX_PAGE_SIZE = 1000
+#: The deepest page: a million pages of up to 1,000 rows keeps the offset a 64-bit number
+#: on every engine (a larger one overflowed DuckDB's INT64 offset).
+MAX_PAGE = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,10 @@ def rows_behind(
     """The items behind the value of ``query``'s one metric (in ``period`` when it has a grain)."""
     if len(query.metrics) != 1:
         raise InputError("name exactly one metric to list the rows behind it")
-    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise InputError(f"page must be >= 1 and page_size between 1 and {MAX_PAGE_SIZE}")
+    if not 1 <= page <= MAX_PAGE or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise InputError(
+            f"page must be between 1 and {MAX_PAGE:,} and page_size between 1 and {MAX_PAGE_SIZE}"
+        )
     query.validate()
     sel = parse_selector(query.metrics[0])
     lo, hi = periods.range_bounds(query.start, query.end, query.tz)
@@ -63,6 +69,11 @@ def rows_behind(
         assert p_lo is not None and p_hi is not None
         lo = p_lo if lo is None else max(lo, p_lo)
         hi = p_hi if hi is None else min(hi, p_hi)
+        if hi <= lo:
+            raise InputError(
+                f"the period {start} ({query.grain}) is outside the range "
+                f"{query.start or '…'} – {query.end or '…'}"
+            )
     ctx = query.context(backend, lo, hi)
     kind = sel.metric.aggregation_kind
     if kind.row_list == "open":
@@ -80,8 +91,7 @@ def rows_behind(
     id_column = next((c for c in ID_COLUMNS if c in rows.columns), None)
     if id_column is None:
         raise UnsupportedError(f"{sel.metric.id} has no row list")
-    for dim, values in query.where.items():
-        rows = rows.filter(rows[dim].isin(list(values)))
+    rows = keep_filtered(rows, query.where)
     rows = kind.counted(rows)
     total = int(backend.execute(rows.aggregate(n=rows.count()))["n"].iloc[0])
     ordered = rows.order_by([ibis.desc(rows.at), rows[id_column]])

@@ -13,7 +13,6 @@ it in ``errors``.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +27,7 @@ from supportkpi.metrics.context import MetricContext
 from supportkpi.metrics.registry import Metric
 from supportkpi.metrics.selector import Selector
 from supportkpi.query.aggregate import aggregate_frame, cumulative_frame, open_intervals_frame
+from supportkpi.query.filters import keep_filtered
 from supportkpi.query.request import KpiRequest
 
 
@@ -144,12 +144,6 @@ def _has_rows(backend: Backend, table: ir.Table) -> bool:
     return int(backend.execute(first.aggregate(n=first.count()))["n"].iloc[0]) > 0
 
 
-def _filtered(frame: ir.Table, where: Mapping[str, Sequence[str]]) -> ir.Table:
-    for dim, values in where.items():
-        frame = frame.filter(frame[dim].isin(list(values)))
-    return frame
-
-
 def _run_one(
     backend: Backend,
     ctx: MetricContext,
@@ -167,14 +161,14 @@ def _run_one(
     keys = list(query.by)
     frame = metric.aggregation_kind.frame
     if frame == "level":
-        expr = cumulative_frame(backend, _filtered(built, query.where), keys, query, lo, hi)
+        expr = cumulative_frame(backend, keep_filtered(built, query.where), keys, query, lo, hi)
     elif frame == "open_intervals":
         expr = open_intervals_frame(
-            backend, _filtered(built, query.where), keys, query, lo, hi, sel
+            backend, keep_filtered(built, query.where), keys, query, lo, hi, sel
         )
     else:
         parts = built if isinstance(built, tuple) else (built,)
-        parts = tuple(_in_range(_filtered(p, query.where), lo, hi) for p in parts)
+        parts = tuple(_in_range(keep_filtered(p, query.where), lo, hi) for p in parts)
         expr = aggregate_frame(parts, keys, query, sel)
     result = backend.execute(expr)
     return _finish(result, sel, query)

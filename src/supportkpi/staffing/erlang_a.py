@@ -109,11 +109,11 @@ def erlang_a(
     traffic: float, agents: int, aht_s: float, patience_s: float, threshold_s: float
 ) -> ErlangAResult:
     """Erlang A performance of ``agents`` agents for ``traffic`` Erlangs (see module doc)."""
-    traffic = inputs.positive("traffic", traffic)
+    traffic = inputs.traffic_load(traffic)
     agents = inputs.agent_count(agents)
-    aht_s = inputs.positive("aht_s", aht_s)
-    patience_s = inputs.positive("patience_s", patience_s)
-    threshold_s = inputs.non_negative("threshold_s", threshold_s)
+    aht_s = inputs.seconds("aht_s", aht_s)
+    patience_s = inputs.positive("patience_s", patience_s)  # long patience tends to Erlang C
+    threshold_s = inputs.seconds("threshold_s", threshold_s, allow_zero=True)
 
     x = agents * patience_s / aht_s  # Nμ / θ
     y = traffic * patience_s / aht_s  # λ / θ
@@ -173,10 +173,10 @@ def erlang_a_agents(
     The service level counts abandoned calls as missed; occupancy is carried traffic / N.
     Both move monotonically with N, so the answer is found by doubling then bisection.
     """
-    traffic = inputs.positive("traffic", traffic)
-    aht_s = inputs.positive("aht_s", aht_s)
-    patience_s = inputs.positive("patience_s", patience_s)
-    target_s = inputs.non_negative("target_s", target_s)
+    traffic = inputs.traffic_load(traffic)
+    aht_s = inputs.seconds("aht_s", aht_s)
+    patience_s = inputs.positive("patience_s", patience_s)  # long patience tends to Erlang C
+    target_s = inputs.seconds("target_s", target_s, allow_zero=True)
     target_sl = inputs.fraction_up_to_one("target_sl", target_sl)
     if max_occupancy is not None:
         max_occupancy = inputs.fraction_up_to_one("max_occupancy", max_occupancy)

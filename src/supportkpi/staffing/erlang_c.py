@@ -144,13 +144,18 @@ def erlang_c_requirements(
     asa_s, occupancy.
     """
     target_sl = inputs.fraction_up_to_one("target_sl", target_sl)
-    target_s = inputs.non_negative("target_s", target_s)
+    target_s = inputs.seconds("target_s", target_s, allow_zero=True)
     if max_occupancy is not None:
         max_occupancy = inputs.fraction_up_to_one("max_occupancy", max_occupancy)
     load = np.atleast_1d(np.asarray(traffic, dtype=float))
     handle = np.broadcast_to(np.asarray(aht_s, dtype=float), load.shape)
     if not np.isfinite(load).all() or (load < 0).any():
         raise InputError("traffic must be a finite number of Erlangs, 0 or more, per interval.")
+    if (load > inputs.MAX_TRAFFIC_ERLANGS).any():
+        raise InputError(
+            f"traffic must be at most {inputs.MAX_TRAFFIC_ERLANGS:,g} Erlangs per interval, "
+            f"got {float(load.max()):,.6g}; check the calls, the interval and the handle time."
+        )
     if not np.isfinite(handle[load > 0]).all() or (handle[load > 0] <= 0).any():
         raise InputError("aht_s must be a finite number above 0 for every interval with calls.")
 
@@ -237,8 +242,10 @@ def erlang_c_staffing(
     the share of scheduled time agents are unavailable (breaks, training, absence).
     """
     calls = inputs.positive("calls", calls)
-    interval_min = inputs.positive("interval_min", interval_min)
-    aht_s = inputs.positive("aht_s", aht_s)
+    interval_min = inputs.at_most(
+        "interval_min", inputs.positive("interval_min", interval_min), 1440, " minutes (a day)"
+    )
+    aht_s = inputs.seconds("aht_s", aht_s)
     shrinkage = inputs.shrinkage_fraction(shrinkage)
     traffic = traffic_erlangs(calls, interval_min, aht_s)
     row = erlang_c_requirements([traffic], aht_s, target_sl, target_s, max_occupancy).iloc[0]

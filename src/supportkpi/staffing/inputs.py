@@ -16,6 +16,13 @@ from supportkpi.errors import InputError
 #: are not exact binary fractions, so 14 / (1 - 0.3) evaluates to 20.000000000000004; a
 #: quotient within this relative distance of an integer is taken to be that integer.
 INTEGER_TOLERANCE = 1e-12
+#: The largest load one interval may carry, in Erlangs: above the biggest contact centres
+#: (100,000 agents busy at once), and where Erlang C and A still answer in well under a second.
+#: Past it the recursions run for minutes, so a request (an HTTP one too) is refused instead.
+MAX_TRAFFIC_ERLANGS = 100_000.0
+#: Times (handle time, answer-within threshold, patience) and interval lengths are at most a
+#: day: longer is no telephone queue, and patience of days makes the Erlang A chain enormous.
+MAX_SECONDS = 86_400.0
 
 
 def _finite(name: str, value: float) -> float:
@@ -34,6 +41,24 @@ def positive(name: str, value: float) -> float:
     if number <= 0:
         raise InputError(f"{name} must be greater than 0, got {value!r}.")
     return number
+
+
+def at_most(name: str, value: float, limit: float, unit: str = "") -> float:
+    """``value`` when it is no more than ``limit``, else one sentence saying the bound."""
+    if value > limit:
+        raise InputError(f"{name} must be at most {limit:,g}{unit}, got {value!r}.")
+    return value
+
+
+def seconds(name: str, value: float, allow_zero: bool = False) -> float:
+    """A time in seconds, above 0 (or 0 or more), and at most a day."""
+    number = non_negative(name, value) if allow_zero else positive(name, value)
+    return at_most(name, number, MAX_SECONDS, " seconds (a day)")
+
+
+def traffic_load(value: float) -> float:
+    """One interval's load in Erlangs: above 0 and at most `MAX_TRAFFIC_ERLANGS`."""
+    return at_most("traffic", positive("traffic", value), MAX_TRAFFIC_ERLANGS, " Erlangs")
 
 
 def non_negative(name: str, value: float) -> float:

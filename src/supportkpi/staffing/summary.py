@@ -36,6 +36,9 @@ def staffing_summary(
     summary = result.to_dict()
     if patience_s is None:
         return summary
+    # The front ends' entry point: a day's patience bounds the Erlang A chain (about a million
+    # states at the largest load), so one request answers in about a second at most.
+    patience_s = inputs.seconds("patience_s", patience_s)
     at_agents = erlang_a(result.traffic_erlangs, result.agents, aht_s, patience_s, target_s)
     needed = erlang_a_agents(
         result.traffic_erlangs, aht_s, patience_s, target_sl, target_s, max_occupancy

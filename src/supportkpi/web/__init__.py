@@ -5,7 +5,14 @@
 """
 
 from supportkpi.web.app import create_app
-from supportkpi.web.state import is_loopback
+from supportkpi.web.state import is_loopback, tokens_required
 from supportkpi.web.tokens import create_token, has_tokens, verify_token
 
-__all__ = ["create_app", "create_token", "has_tokens", "is_loopback", "verify_token"]
+__all__ = [
+    "create_app",
+    "create_token",
+    "has_tokens",
+    "is_loopback",
+    "tokens_required",
+    "verify_token",
+]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -18,9 +18,12 @@ from supportkpi import __version__
 from supportkpi.config import load_settings
 from supportkpi.errors import InputError, SupportKpiError
 from supportkpi.web import routes_data, routes_kpi, routes_meta, routes_ops
+from supportkpi.web.backoff import TokenBackoff
 from supportkpi.web.dashboard import mount_dashboard
-from supportkpi.web.errors import UploadLimit, install_error_handlers
-from supportkpi.web.state import ApiState
+from supportkpi.web.errors import UnexpectedErrors, install_error_handlers
+from supportkpi.web.limits import BodyTimeout, UploadLimit
+from supportkpi.web.security import RequestGuard, allowed_hosts
+from supportkpi.web.state import REQUEST_BUDGET_SECONDS, ApiState, tokens_required
 
 LOG = logging.getLogger("supportkpi.web")
 
@@ -30,10 +33,16 @@ def create_app(
     host: str = "127.0.0.1",
     config: str | Path | None = None,
     max_upload_mb: float = 50,
+    allowed_host_names: Sequence[str] = (),
+    budget_s: float = REQUEST_BUDGET_SECONDS,
+    require_tokens: bool = False,
 ) -> FastAPI:
     """The HTTP API and the dashboard over the store at ``db_path``.
 
-    Tokens are required unless ``host`` is a loopback address.
+    Tokens are required unless ``host`` and ``allowed_host_names`` are all loopback (and
+    ``require_tokens`` is not set). The server answers the Host
+    names of ``host`` and ``allowed_host_names`` (web/security.py); a request reads the
+    store for at most ``budget_s`` seconds.
     """
     if not Path(db_path).is_file():
         raise InputError(
@@ -42,7 +51,12 @@ def create_app(
         )
     if max_upload_mb <= 0:
         raise InputError(f"the upload limit must be positive, got {max_upload_mb} MB")
-    state = ApiState(db_path, host, load_settings(config))
+    if budget_s <= 0:
+        raise InputError(f"the request time budget must be positive, got {budget_s} s")
+    open_access = not tokens_required(host, allowed_host_names, require_tokens)
+    state = ApiState(
+        db_path, host, load_settings(config), budget_s=budget_s, open_access=open_access
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -50,6 +64,7 @@ def create_app(
         threading.Thread(target=_store_missing_facts, args=(state,), daemon=True).start()
         yield
         stop_watching()
+        state.interrupt_all()
         state.close()  # the pooled read-only handles, so the file is free for writers
 
     app = FastAPI(
@@ -62,8 +77,13 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.api = state
+    app.state.token_backoff = TokenBackoff()
     install_error_handlers(app)
+    # Added innermost first: a request meets the guard, then the error net, then the limits.
     app.add_middleware(UploadLimit, max_mb=max_upload_mb)
+    app.add_middleware(BodyTimeout)
+    app.add_middleware(UnexpectedErrors)
+    app.add_middleware(RequestGuard, hosts=allowed_hosts(host, allowed_host_names))
     for module in (routes_meta, routes_kpi, routes_data, routes_ops):
         app.include_router(module.router)
     mount_dashboard(app)

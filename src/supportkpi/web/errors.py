@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi import HTTPException as FastApiHTTPException
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -37,37 +36,40 @@ def _validation_message(exc: RequestValidationError) -> str:
     return f"{where} {name!r}: {detail.lower()}{shown}"
 
 
-class UploadLimit:
-    """Refuse request bodies over ``max_mb`` with 413, declared or streamed, in the error shape.
+class UnexpectedErrors:
+    """ASGI middleware: a bug answers 500 in the error shape with a short id to find in the
+    log, and is logged once (an app-level ``Exception`` handler would also let Starlette
+    re-raise it, and uvicorn log the traceback a second time)."""
 
-    (FastAPI's own ``max_body_size`` answers a declared oversize body in plain text.)
-    """
-
-    def __init__(self, app: ASGIApp, max_mb: float) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.max_bytes = int(max_mb * 1024 * 1024)
-        self.message = f"the upload is larger than the limit of {max_mb:g} MB"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            await error_response(413, self.message)(scope, receive, send)
-            return
-        received = 0
+        started = False
 
-        async def counted() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.max_bytes:
-                # Raised inside body parsing; FastAPI passes its own HTTPException through.
-                raise FastApiHTTPException(413, self.message)
-            return message
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
 
-        await self.app(scope, counted, send)
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:
+            message = internal_error(exc, f"{scope['method']} {scope['path']}")
+            if started:  # the answer is half sent: all that is left is to end it
+                raise
+            await error_response(500, message)(scope, receive, send)
+
+
+def internal_error(exc: BaseException, where: str) -> str:
+    """Log ``exc`` with a new id and return the sentence the client gets (no internals:
+    an exception's text can hold paths, SQL or data)."""
+    error_id = secrets.token_hex(4)
+    log.error("unexpected error %s on %s", error_id, where, exc_info=exc)
+    return f"internal error {error_id}; the server log has the details under this id"
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -92,8 +94,3 @@ def install_error_handlers(app: FastAPI) -> None:
         else:
             message = str(exc.detail)
         return error_response(exc.status_code, message, getattr(exc, "headers", None))
-
-    @app.exception_handler(Exception)
-    async def unexpected_error(request: Request, exc: Exception) -> Any:
-        log.exception("unexpected error on %s", request.url.path)
-        return error_response(500, f"internal error ({type(exc).__name__}); see the server log")

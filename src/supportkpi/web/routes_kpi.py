@@ -15,6 +15,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
+from supportkpi.engine.periods import MAX_ZONE_NAME
+from supportkpi.query.drilldown import MAX_PAGE, MAX_PAGE_SIZE
 from supportkpi.query.request import parse_where
 from supportkpi.query.runner import computed
 from supportkpi.report.rows import frame_records, result_as_json
@@ -63,7 +65,9 @@ def kpi_filters(
     where: Annotated[
         list[str] | None, Query(description="Filter DIM=V or DIM=V1,V2 (repeatable).")
     ] = None,
-    tz: Annotated[str | None, Query(description="Report timezone (IANA).")] = None,
+    tz: Annotated[
+        str | None, Query(max_length=MAX_ZONE_NAME, description="Report timezone (IANA).")
+    ] = None,
     cohort: Annotated[str, Query(description="event or created.")] = "event",
     business_hours: Annotated[bool, Query(description="Durations in business time.")] = False,
 ) -> KpiFilters:
@@ -125,8 +129,10 @@ def tickets(
     period: Annotated[
         str | None, Query(description="A period's first date (with a grain), YYYY-MM-DD.")
     ] = None,
-    page: Annotated[int, Query(description="Page number, from 1.")] = 1,
-    page_size: Annotated[int, Query(description="Rows per page (at most 1000).")] = 50,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1.")] = 1,
+    page_size: Annotated[
+        int, Query(ge=1, le=MAX_PAGE_SIZE, description="Rows per page (at most 1000).")
+    ] = 50,
 ) -> JSONResponse:
     """The tickets (or calls, responses, ...) behind one KPI value, newest first, by page."""
     with state.reading() as reader:

@@ -14,34 +14,43 @@ import ipaddress
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from fastapi import Request
 
 from supportkpi.api import Connection
 from supportkpi.config import Settings
 from supportkpi.engine.store_lock import wait_for_writers, waiting_writers
+from supportkpi.errors import SupportKpiError
 from supportkpi.facts import missing_configs, open_store, refresh
 from supportkpi.query.request import KpiRequest
 from supportkpi.query.runner import KpiResult, run_kpi_partial
 from supportkpi.store import Store
 
 KPI_CACHE_SIZE = 512
+#: Seconds one request may read the store before its queries are cancelled (503).
+REQUEST_BUDGET_SECONDS = 30.0
 #: Answers also expire: running SLA targets and open backlog age with the clock, not the data.
 KPI_CACHE_SECONDS = 300.0
 LOOPBACK_NAMES = ("localhost",)
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity: the server tracks the lent ones
 class Reader:
     """One pooled pair of read-only handles on the store: the KPI connection and raw access."""
 
     con: Connection
     store: Store
+
+    def interrupt(self) -> None:
+        """Cancel whatever either handle is running (the request's time budget is spent)."""
+        self.con.backend.interrupt()
+        self.store.con.interrupt()
 
     def close(self) -> None:
         self.con.close()
@@ -89,12 +98,21 @@ class ReadWriteLock:
 class ApiState:
     """The one object behind every route: the store, its settings, access control, the cache."""
 
-    def __init__(self, db_path: str | Path, host: str, settings: Settings) -> None:
+    def __init__(
+        self,
+        db_path: str | Path,
+        host: str,
+        settings: Settings,
+        budget_s: float = REQUEST_BUDGET_SECONDS,
+        open_access: bool | None = None,
+    ) -> None:
         self.db_path = str(db_path)
+        self.budget_s = budget_s
         self.settings = settings
-        self.open_access = is_loopback(host)
+        self.open_access = is_loopback(host) if open_access is None else open_access
         self._lock = ReadWriteLock()
         self._pool: list[Reader] = []
+        self._lent: set[Reader] = set()
         self._pool_lock = threading.Lock()
         self._cache: OrderedDict[Hashable, Any] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -109,10 +127,14 @@ class ApiState:
                 reader = self._pool.pop() if self._pool else None
             if reader is None:
                 reader = self._open_reader()
+            with self._pool_lock:
+                self._lent.add(reader)
             try:
-                yield reader
+                with time_budget(reader, self.budget_s):
+                    yield reader
             finally:
                 with self._pool_lock:
+                    self._lent.discard(reader)
                     self._pool.append(reader)
 
     @contextmanager
@@ -204,6 +226,13 @@ class ApiState:
         threading.Thread(target=watch, name="watch-loads", daemon=True).start()
         return stop.set
 
+    def interrupt_all(self) -> None:
+        """Cancel the queries of every request reading now (the server is stopping)."""
+        with self._pool_lock:
+            lent = list(self._lent)
+        for reader in lent:
+            reader.interrupt()
+
     def close(self) -> None:
         self._close_pool()
 
@@ -221,6 +250,36 @@ class ApiState:
             store.close()
             raise
         return Reader(con, store)
+
+
+class TimeBudgetError(SupportKpiError):
+    """A request read the store for longer than the server's time budget."""
+
+    status = 503
+
+
+@contextmanager
+def time_budget(reader: Reader, seconds: float) -> Iterator[None]:
+    """Cancel the reader's queries once ``seconds`` have passed; they fail as one 503."""
+    timer = threading.Timer(seconds, reader.interrupt)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    except duckdb.InterruptException:
+        raise TimeBudgetError(
+            f"the request took longer than this server's budget of {seconds:g} s and was "
+            "cancelled; narrow the range, the grain or the filters"
+        ) from None
+    finally:
+        timer.cancel()
+
+
+def tokens_required(host: str, allowed_hosts: Sequence[str] = (), always: bool = False) -> bool:
+    """Whether a server bound to ``host`` and answering ``allowed_hosts`` needs tokens: off
+    loopback, and also on loopback when it answers another name (it is then behind a reverse
+    proxy, and everyone who reaches the proxy reaches it)."""
+    return always or not all(is_loopback(name) for name in (host, *allowed_hosts))
 
 
 def is_loopback(host: str) -> bool:

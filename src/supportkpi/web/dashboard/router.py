@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from html import escape
@@ -16,8 +16,10 @@ from typing import Annotated, cast
 
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException
 
 from supportkpi.errors import SupportKpiError
+from supportkpi.web.backoff import refuse_if_blocked
 from supportkpi.web.dashboard import access, assets
 from supportkpi.web.dashboard.context import PageContext
 from supportkpi.web.dashboard.facts import DataFacts, read_facts
@@ -30,6 +32,7 @@ from supportkpi.web.dashboard.model import PageView
 from supportkpi.web.dashboard.pages import drilldown
 from supportkpi.web.dashboard.registry import PAGES, Page
 from supportkpi.web.dashboard.render import render
+from supportkpi.web.errors import internal_error
 from supportkpi.web.state import ApiState, Reader, api_state
 
 log = logging.getLogger("supportkpi.web.dashboard")
@@ -52,8 +55,9 @@ async def _warm_up(app: FastAPI) -> AsyncIterator[None]:
     # Stop between pages and wait: a thread still inside DuckDB when the interpreter exits
     # aborts the process.
     stop.set()
-    if worker is not None:
-        worker.join(timeout=120)
+    if state is not None and worker is not None:
+        state.interrupt_all()  # a page half-built is dropped: stopping waits for no query
+        worker.join(timeout=30)
 
 
 router = APIRouter(include_in_schema=False, lifespan=_warm_up)
@@ -148,8 +152,7 @@ def serve_page(request: Request, slug: str, title: str, build: Builder) -> Respo
     except SupportKpiError as exc:
         error, status = str(exc), exc.status
     except Exception as exc:  # never a blank page: say what failed, log the rest
-        log.exception("dashboard page %s failed", request.url.path)
-        error, status = f"internal error ({type(exc).__name__}); see the server log", 500
+        error, status = internal_error(exc, f"dashboard page {request.url.path}"), 500
     if download is not None and error is None:
         return _csv(view, download, slug, filters)
     try:
@@ -167,8 +170,8 @@ def serve_page(request: Request, slug: str, title: str, build: Builder) -> Respo
             business_hours_available=state.settings.business_hours is not None,
         )
     except Exception as exc:  # a template bug still answers with a page that says so
-        log.exception("dashboard page %s could not be rendered", request.url.path)
-        body, status = fallback_page(title, f"internal error ({type(exc).__name__})"), 500
+        message = internal_error(exc, f"rendering dashboard page {request.url.path}")
+        body, status = fallback_page(title, message), 500
     return HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS)
 
 
@@ -177,7 +180,7 @@ def fallback_page(title: str, message: str) -> str:
     return (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}'
         f'</title></head><body><h1>{escape(title)}</h1><p role="alert">This page could not '
-        f"be shown: {escape(message)}; see the server log.</p>"
+        f"be shown: {escape(message)}.</p>"
         '<p><a href="/">Back to the overview</a></p></body></html>'
     )
 
@@ -254,25 +257,43 @@ def own_static(request: Request, name: str) -> Response:
 # -- login (only needed off loopback) --------------------------------------------------------
 @router.get("/login", response_model=None)
 def login_form(request: Request, next: str = "/") -> Response:
-    return HTMLResponse(
-        render("login.html", request=request, next=access.safe_next(next), error=None),
-        headers=SECURITY_HEADERS,
-    )
+    return _login_page(request, access.safe_next(next), None, 200)
 
 
 @router.post("/login", response_model=None)
 def login(
     request: Request,
-    token: Annotated[str, Form()],
-    next: Annotated[str, Form()] = "/",
+    token: Annotated[str, Form(max_length=200)],
+    next: Annotated[str, Form(max_length=2000)] = "/",
+    form: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     state = api_state(request)
     target = access.safe_next(next)
-    if not access.token_role(state, token):
-        body = render("login.html", request=request, next=target, error="That token is not valid.")
-        return HTMLResponse(body, status_code=401, headers=SECURITY_HEADERS)
+    if not access.form_token_matches(request, form):
+        return _login_page(request, target, "The sign-in form expired; please sign in again.", 403)
+    try:
+        refuse_if_blocked(request)
+    except HTTPException as exc:
+        return _login_page(request, target, f"{exc.detail}.", 429, exc.headers)
+    if not access.token_role(request, state, token):
+        return _login_page(request, target, "That token is not valid.", 401)
     response = RedirectResponse(target, status_code=303)
     access.remember(response, request, token.strip())
+    return response
+
+
+def _login_page(
+    request: Request,
+    target: str,
+    error: str | None,
+    status: int,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    form = access.form_token(request)
+    body = render("login.html", request=request, next=target, error=error, form=form)
+    all_headers = {**SECURITY_HEADERS, **(headers or {})}
+    response = HTMLResponse(body, status_code=status, headers=all_headers)
+    access.remember_form(response, request, form)
     return response
 
 
