@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 from fastapi import HTTPException as FastApiHTTPException
 from starlette.datastructures import Headers
@@ -12,7 +13,17 @@ from supportkpi.web.errors import error_response
 
 #: Seconds between two parts of a request body before the request is given up (408): a
 #: client that stops sending would otherwise hold a connection and a worker for ever.
+#: ``SUPPORTKPI_BODY_TIMEOUT`` changes it (a slow link uploading large files).
 BODY_TIMEOUT_SECONDS = 15.0
+
+
+def body_timeout() -> float:
+    text = os.environ.get("SUPPORTKPI_BODY_TIMEOUT", "")
+    try:
+        seconds = float(text) if text else BODY_TIMEOUT_SECONDS
+    except ValueError:
+        return BODY_TIMEOUT_SECONDS
+    return seconds if seconds > 0 else BODY_TIMEOUT_SECONDS
 
 
 class UploadLimit:
@@ -51,9 +62,9 @@ class UploadLimit:
 class BodyTimeout:
     """Answer 408 when a request body stalls for ``seconds`` between two parts."""
 
-    def __init__(self, app: ASGIApp, seconds: float = BODY_TIMEOUT_SECONDS) -> None:
+    def __init__(self, app: ASGIApp, seconds: float | None = None) -> None:
         self.app = app
-        self.seconds = seconds
+        self.seconds = body_timeout() if seconds is None else seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
