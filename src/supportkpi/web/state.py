@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import ipaddress
 import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,12 +29,10 @@ from supportkpi.facts import missing_configs, open_store, refresh
 from supportkpi.query.request import KpiRequest
 from supportkpi.query.runner import KpiResult, run_kpi_partial
 from supportkpi.store import Store
+from supportkpi.web.cache import AnswerCache
 
-KPI_CACHE_SIZE = 512
 #: Seconds one request may read the store before its queries are cancelled (503).
 REQUEST_BUDGET_SECONDS = 30.0
-#: Answers also expire: running SLA targets and open backlog age with the clock, not the data.
-KPI_CACHE_SECONDS = 300.0
 LOOPBACK_NAMES = ("localhost",)
 
 
@@ -114,9 +110,7 @@ class ApiState:
         self._pool: list[Reader] = []
         self._lent: set[Reader] = set()
         self._pool_lock = threading.Lock()
-        self._cache: OrderedDict[Hashable, Any] = OrderedDict()
-        self._cache_lock = threading.Lock()
-        self._flights: dict[Hashable, threading.Lock] = {}
+        self.cache = AnswerCache()
 
     @contextmanager
     def reading(self) -> Iterator[Reader]:
@@ -144,8 +138,7 @@ class ApiState:
             self._close_pool()
             with open_store(self.db_path) as store:
                 yield store
-            with self._cache_lock:
-                self._cache.clear()
+            self.cache.clear()
 
     def store_missing_facts(self) -> int:
         """Store the facts this server's options need (say ``include_bots = true``) when the
@@ -160,21 +153,9 @@ class ApiState:
         return len(missing)
 
     def cached(self, key: Hashable, reader: Reader, compute: Callable[[], Any]) -> Any:
-        """``compute()`` once per ``key`` and load of the store (its last load id).
-
-        Requests that ask for the same answer at once wait for the first one instead of
-        computing it again (the server's warm-up and the first visitor, two open tabs).
-        """
-        full_key = (key, reader.store.next_load_id())
-        with self._cache_lock:
-            flight = self._flights.setdefault(full_key, threading.Lock())
-        try:
-            with flight:
-                return self._cached(full_key, compute)
-        finally:
-            with self._cache_lock:
-                if self._flights.get(full_key) is flight and not flight.locked():
-                    del self._flights[full_key]
+        """``compute()`` once per ``key`` and load of the store (its last load id); see
+        web/cache.py for the bounds and the single flight."""
+        return self.cache.get((key, reader.store.next_load_id()), compute)
 
     def kpi(self, reader: Reader, request: KpiRequest) -> KpiResult:
         """One KPI request, computed once per load for every front end that asks it."""
@@ -183,20 +164,6 @@ class ApiState:
             reader,
             lambda: run_kpi_partial(reader.con.backend, request),
         )
-
-    def _cached(self, full_key: Hashable, compute: Callable[[], Any]) -> Any:
-        now = time.monotonic()
-        with self._cache_lock:
-            hit = self._cache.get(full_key)
-            if hit is not None and hit[0] > now:
-                self._cache.move_to_end(full_key)
-                return hit[1]
-        value = compute()
-        with self._cache_lock:
-            self._cache[full_key] = (now + KPI_CACHE_SECONDS, value)
-            while len(self._cache) > KPI_CACHE_SIZE:
-                self._cache.popitem(last=False)
-        return value
 
     def step_aside_for_loads(self) -> None:
         """While another process loads into the store, close every read handle and wait.

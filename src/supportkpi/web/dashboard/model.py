@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from supportkpi.metrics.registry import Unit
+from supportkpi.report.csv_safety import neutralise_cell
 from supportkpi.report.format import format_value
 
 
@@ -93,13 +94,15 @@ class Table:
         return display(self.rows[index].get(column.key), column.unit)
 
     def to_csv(self) -> str:
-        """The raw values (seconds, fractions) under the column keys, for spreadsheets."""
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow([c.key for c in self.columns])
-        for row in self.rows:
-            writer.writerow([csv_value(row.get(c.key)) for c in self.columns])
-        return out.getvalue()
+        """The raw values (seconds, fractions) under the column keys, for spreadsheets.
+
+        Text that a spreadsheet would run as a formula is neutralised (see
+        :mod:`supportkpi.report.csv_safety`), in the header too: some tables take their
+        column keys from the data (one column per channel).
+        """
+        lines = [csv_line([neutralise_cell(c.key) for c in self.columns])]
+        lines += [csv_line([csv_value(row.get(c.key)) for c in self.columns]) for row in self.rows]
+        return "".join(lines)
 
 
 @dataclass
@@ -164,11 +167,22 @@ def display(value: Any, unit: str) -> str:
         return str(value)
 
 
+def csv_line(cells: list[Any]) -> str:
+    """One CSV record ending in ``\\n``, with every cell holding a CR or LF quoted."""
+    out = io.StringIO()
+    # The writer quotes a cell that holds a character of its line terminator. With "\n" alone
+    # a bare CR stays unquoted: a spreadsheet ends the row there, and the text after the CR
+    # starts a cell of its own that was never neutralised.
+    csv.writer(out, lineterminator="\r\n").writerow(cells)
+    return out.getvalue()[:-2] + "\n"
+
+
 def csv_value(value: Any) -> Any:
+    """A cell for spreadsheets: raw numbers, ISO dates, lists joined, formulas made inert."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
         return ""
     if isinstance(value, datetime | pd.Timestamp | date):
         return value.isoformat()
     if isinstance(value, list | tuple):
-        return "; ".join(str(v) for v in value)
-    return value
+        return neutralise_cell("; ".join(str(v) for v in value))
+    return neutralise_cell(value)
