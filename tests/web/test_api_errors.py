@@ -111,10 +111,10 @@ def test_library_errors_keep_their_status(client: TestClient) -> None:
     _error(client.post("/api/ingest/nope", files=files), 404, "unknown table 'nope'")
 
 
-def test_unsupported_is_501(client: TestClient) -> None:
-    # A quotient of two tables has no single list of rows behind it.
+def test_a_metric_without_rows_behind_it_is_a_client_error(client: TestClient) -> None:
+    # A quotient of two tables has no single list of rows behind it: ask for another metric.
     response = client.get("/api/tickets", params={"metric": "cost_per_resolution"})
-    _error(response, 501, "cost_per_resolution")
+    _error(response, 400, "cost_per_resolution", "no row list")
 
 
 def test_missing_store_is_a_clear_error(tmp_path: Path) -> None:

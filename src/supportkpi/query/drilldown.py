@@ -17,7 +17,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from supportkpi.engine import periods
-from supportkpi.errors import InputError, UnsupportedError
+from supportkpi.errors import InputError
 from supportkpi.metrics.context import MetricContext
 from supportkpi.metrics.registry import Metric
 from supportkpi.metrics.selector import parse_selector
@@ -79,9 +79,8 @@ def rows_behind(
     if kind.row_list == "open":
         rows = _open_at(sel.metric, ctx, hi)
     elif kind.row_list is None:
-        raise UnsupportedError(
-            f"{sel.metric.id} is a {kind.name} of two tables; it has no row list"
-        )
+        # The client must ask for another metric: a 4xx, not the server's failing (5xx).
+        raise InputError(f"{sel.metric.id} is a {kind.name} of two tables; it has no row list")
     else:
         rows = sel.metric.build(ctx)
         if lo is not None:
@@ -90,7 +89,7 @@ def rows_behind(
             rows = rows.filter(rows.at < hi)
     id_column = next((c for c in ID_COLUMNS if c in rows.columns), None)
     if id_column is None:
-        raise UnsupportedError(f"{sel.metric.id} has no row list")
+        raise InputError(f"{sel.metric.id} has no row list")
     rows = keep_filtered(rows, query.where)
     rows = kind.counted(rows)
     total = int(backend.execute(rows.aggregate(n=rows.count()))["n"].iloc[0])

@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from supportkpi.errors import UnsupportedError
+from supportkpi.errors import InputError
 from supportkpi.staffing import inputs
 from supportkpi.staffing.erlang_c import SERVICE_LEVEL_TOLERANCE, erlang_b
 
@@ -76,9 +76,9 @@ def _queue_log_weights(x: float, y: float) -> np.ndarray:
     length = int(peak + math.ceil(math.sqrt(100.0 * max(y, 1.0))) + 64)
     while True:
         if length > _MAX_QUEUE_STATES:
-            raise UnsupportedError(
-                f"Erlang A would need over {_MAX_QUEUE_STATES:,} queue states here (about "
-                f"{peak:,.0f} callers waiting); check the patience and the number of agents."
+            raise InputError(
+                f"Erlang A would need over {_MAX_QUEUE_STATES:,} queue states here; the "
+                "patience is too long for the handle time and the number of agents."
             )
         j = np.arange(1, length + 1, dtype=float)
         log_weights = np.concatenate(([0.0], np.cumsum(np.log(y) - np.log(x + j))))

@@ -164,7 +164,14 @@ def erlang_c_requirements(
     # First candidate: the smallest integer above the traffic, raised to meet max occupancy.
     first = np.floor(load).astype(np.int64) + 1
     if max_occupancy is not None:
-        first = np.maximum(first, inputs.ceil_tolerant_array(load / max_occupancy))
+        # Checked as floats before the int64 cast, which a tiny occupancy would overflow.
+        floor_agents = load / max_occupancy
+        if (floor_agents > inputs.MAX_AGENTS).any():
+            raise InputError(
+                f"max_occupancy {max_occupancy:g} would need over {inputs.MAX_AGENTS:,} agents "
+                f"for {float(load.max()):,.6g} Erlangs; raise it (e.g. 0.85)"
+            )
+        first = np.maximum(first, inputs.ceil_tolerant_array(floor_agents))
 
     active = np.flatnonzero(load > 0)
     a, h, start = load[active], handle[active], first[active]

@@ -23,6 +23,9 @@ MAX_TRAFFIC_ERLANGS = 100_000.0
 #: Times (handle time, answer-within threshold, patience) and interval lengths are at most a
 #: day: longer is no telephone queue, and patience of days makes the Erlang A chain enormous.
 MAX_SECONDS = 86_400.0
+#: The most agents one interval may need (the largest load at a low occupancy cap): past it
+#: the Erlang recursions take seconds per request.
+MAX_AGENTS = 250_000
 
 
 def _finite(name: str, value: float) -> float:
@@ -48,6 +51,14 @@ def at_most(name: str, value: float, limit: float, unit: str = "") -> float:
     if value > limit:
         raise InputError(f"{name} must be at most {limit:,g}{unit}, got {value!r}.")
     return value
+
+
+def at_least(name: str, value: float, limit: float, unit: str = "") -> float:
+    """``value`` as a number no less than ``limit``, else one sentence saying the bound."""
+    number = _finite(name, value)
+    if number < limit:
+        raise InputError(f"{name} must be at least {limit:,g}{unit}, got {value!r}.")
+    return number
 
 
 def seconds(name: str, value: float, allow_zero: bool = False) -> float:

@@ -30,6 +30,10 @@ def staffing_summary(
     agents_with_shrinkage_erlang_a, service_level_at_agents_erlang_a,
     abandonment_at_agents_erlang_a.
     """
+    # The front ends' entry point: at least a minute and a second, so that no ratio of the
+    # inputs (patience to handle time, calls to interval) reaches the recursions' limits.
+    inputs.at_least("interval_min", interval_min, 1.0, " minute")
+    inputs.at_least("aht_s", aht_s, 1.0, " second")
     result = erlang_c_staffing(
         calls, interval_min, aht_s, target_sl, target_s, max_occupancy, shrinkage
     )

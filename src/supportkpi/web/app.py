@@ -22,6 +22,7 @@ from supportkpi.web.backoff import TokenBackoff
 from supportkpi.web.dashboard import mount_dashboard
 from supportkpi.web.errors import UnexpectedErrors, install_error_handlers
 from supportkpi.web.limits import BodyTimeout, UploadLimit
+from supportkpi.web.openapi import install_openapi
 from supportkpi.web.security import RequestGuard, allowed_hosts
 from supportkpi.web.state import REQUEST_BUDGET_SECONDS, ApiState, tokens_required
 
@@ -79,6 +80,7 @@ def create_app(
     app.state.api = state
     app.state.token_backoff = TokenBackoff()
     install_error_handlers(app)
+    install_openapi(app)
     # Added innermost first: a request meets the guard, then the error net, then the limits.
     app.add_middleware(UploadLimit, max_mb=max_upload_mb)
     app.add_middleware(BodyTimeout)

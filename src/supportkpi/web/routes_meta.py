@@ -21,8 +21,10 @@ viewer = [Depends(requires("viewer"))]
 
 
 @router.get("/api/health", tags=["meta"])
-def health() -> dict[str, Any]:
+async def health() -> dict[str, Any]:
     """Liveness: always open, and says nothing about the data."""
+    # async: answered on the event loop itself, not queued behind the KPI requests that fill
+    # the thread pool under load.
     return {"ok": True, "version": __version__}
 
 

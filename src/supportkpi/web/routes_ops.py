@@ -53,9 +53,15 @@ def sla_at_risk(
     """Open tickets whose SLA target falls due within the horizon, soonest first."""
     try:
         horizon_s = parse_duration(horizon)
-        now = datetime.fromisoformat(as_of) if as_of else None
     except ValueError as exc:
         raise InputError(str(exc)) from None
+    try:
+        now = datetime.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise InputError(
+            f"as_of {(as_of or '')[:40]!r} is not an ISO instant; use e.g. "
+            "2024-01-22T09:00:00+00:00"
+        ) from None
     if now is not None and now.tzinfo is None:
         raise InputError("as_of needs a timezone, e.g. 2024-01-22T09:00:00+00:00")
     with state.reading() as reader:
