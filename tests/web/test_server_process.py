@@ -20,6 +20,7 @@ import pytest
 from supportkpi.store import Store
 
 BODY_TIMEOUT_S = 1.0
+HEAD_TIMEOUT_S = 2.0
 
 
 def _free_port() -> int:
@@ -30,7 +31,11 @@ def _free_port() -> int:
 
 def _start(db: Path, *options: str) -> tuple[subprocess.Popen[bytes], int]:
     port = _free_port()
-    env = {**os.environ, "SUPPORTKPI_BODY_TIMEOUT": str(BODY_TIMEOUT_S)}
+    env = {
+        **os.environ,
+        "SUPPORTKPI_BODY_TIMEOUT": str(BODY_TIMEOUT_S),
+        "SUPPORTKPI_HEAD_TIMEOUT": str(HEAD_TIMEOUT_S),
+    }
     command = [sys.executable, "-m", "supportkpi.cli.main", "serve", "--db", str(db)]
     process = subprocess.Popen(
         [*command, "--port", str(port), *options],
@@ -111,6 +116,28 @@ def test_a_body_that_never_arrives_gets_a_408(server: int) -> None:
     answer = _raw(server, head)
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
     assert time.monotonic() - started < BODY_TIMEOUT_S + 5
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [b"", b"GET /api/health HTTP/1.1\r\nHost: 127", b"GET /api/health HTTP/1.1\r\n"],
+    ids=["nothing", "half a header", "no blank line"],
+)
+def test_a_request_head_that_never_ends_is_dropped(server: int, sent: bytes) -> None:
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", server), timeout=30) as sock:
+        sock.sendall(sent)
+        assert sock.recv(100) == b""  # closed by the server
+    assert time.monotonic() - started < HEAD_TIMEOUT_S + 3
+
+
+def test_a_keep_alive_connection_still_serves_its_next_request(server: int) -> None:
+    with socket.create_connection(("127.0.0.1", server), timeout=10) as sock:
+        for _ in range(2):
+            sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            answer = sock.recv(65536)
+            assert answer.startswith(b"HTTP/1.1 200"), answer[:100]
+            time.sleep(HEAD_TIMEOUT_S / 2)
 
 
 def test_the_first_sigterm_stops_the_server_with_requests_in_flight(db: Path) -> None:

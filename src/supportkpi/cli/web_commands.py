@@ -55,10 +55,9 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the HTTP API (OpenAPI description at /docs)."""
-    import uvicorn
-
     from supportkpi.store import Store
     from supportkpi.web import create_app, has_tokens, tokens_required
+    from supportkpi.web.server import run_server
 
     _require_store(db)
     names = tuple(allowed_host or ())
@@ -83,17 +82,7 @@ def serve(
     )
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"supportkpi dashboard on http://{shown}:{port}/ (API docs at /docs)", err=True)
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level="info",
-        # Stop on the first SIGTERM: requests still running get this long, then their
-        # queries are cancelled (the app's shutdown interrupts them).
-        timeout_graceful_shutdown=5,
-        timeout_keep_alive=5,
-        limit_concurrency=200,
-    )
+    run_server(app, host, port)
 
 
 def token_create(

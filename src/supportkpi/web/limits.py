@@ -17,13 +17,13 @@ from supportkpi.web.errors import error_response
 BODY_TIMEOUT_SECONDS = 15.0
 
 
-def body_timeout() -> float:
-    text = os.environ.get("SUPPORTKPI_BODY_TIMEOUT", "")
+def seconds_from_env(name: str, default: float) -> float:
+    """A positive number of seconds from the environment variable ``name``, or ``default``."""
     try:
-        seconds = float(text) if text else BODY_TIMEOUT_SECONDS
+        seconds = float(os.environ.get(name, "") or default)
     except ValueError:
-        return BODY_TIMEOUT_SECONDS
-    return seconds if seconds > 0 else BODY_TIMEOUT_SECONDS
+        return default
+    return seconds if seconds > 0 else default
 
 
 class UploadLimit:
@@ -64,7 +64,9 @@ class BodyTimeout:
 
     def __init__(self, app: ASGIApp, seconds: float | None = None) -> None:
         self.app = app
-        self.seconds = body_timeout() if seconds is None else seconds
+        if seconds is None:
+            seconds = seconds_from_env("SUPPORTKPI_BODY_TIMEOUT", BODY_TIMEOUT_SECONDS)
+        self.seconds = seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
