@@ -188,9 +188,16 @@ def bucket_count(start: date, end: date, grain: str) -> int:
     return last.year - start.year + 1
 
 
+@lru_cache(maxsize=32)
+def bucket_memtable(tz_name: str, grain: str) -> ir.Table:
+    """:func:`bucket_table` as one in-memory table per timezone and grain: an engine
+    registers it once per connection instead of once per query (tens of thousands of rows)."""
+    return ibis.memtable(bucket_table(tz_name, grain))
+
+
 def with_period(frame: ir.Table, tz: str, grain: str, column: str = "at") -> ir.Table:
     """Add ``period`` (bucket start as a local day number) for the instant in ``column``."""
-    b = ibis.memtable(bucket_table(tz, grain))
+    b = bucket_memtable(tz, grain)
     frame = frame.mutate(_utc_day=(frame[column] / 86400).floor().cast("int64"))
     joined = frame.join(b, frame._utc_day == b.utc_day)
     return joined.mutate(
