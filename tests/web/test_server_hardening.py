@@ -7,14 +7,13 @@ import asyncio
 import logging
 import threading
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 import pytest
 from fastapi.testclient import TestClient
+from ticket_stores import ticket_store
 
 from supportkpi.errors import InputError
 from supportkpi.query.request import MAX_METRICS, KpiRequest
@@ -32,20 +31,8 @@ LOCAL = "http://127.0.0.1"
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("hardening") / "hardening.duckdb"
-    created = [datetime(2024, 1, d, 9, tzinfo=UTC) for d in (1, 2, 3)]
-    with Store(path) as store, store.transaction():
-        store.upsert(
-            "tickets",
-            pa.table(
-                {
-                    "ticket_id": ["t1", "t2", "t3"],
-                    "created_at": created,
-                    "channel": ["email", "chat", "email"],
-                    "team": ["billing", "billing", "x' OR '1'='1"],
-                }
-            ),
-        )
-    return str(path)
+    teams = ["billing", "billing", "x' OR '1'='1"]
+    return str(ticket_store(path, ticket_id=["t1", "t2", "t3"], team=teams))
 
 
 @pytest.fixture(scope="module")

@@ -55,9 +55,7 @@ def create_app(
     if budget_s <= 0:
         raise InputError(f"the request time budget must be positive, got {budget_s} s")
     open_access = not tokens_required(host, allowed_host_names, require_tokens)
-    state = ApiState(
-        db_path, host, load_settings(config), budget_s=budget_s, open_access=open_access
-    )
+    state = ApiState(db_path, load_settings(config), open_access, budget_s=budget_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

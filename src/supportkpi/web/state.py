@@ -97,15 +97,15 @@ class ApiState:
     def __init__(
         self,
         db_path: str | Path,
-        host: str,
         settings: Settings,
+        open_access: bool,
         budget_s: float = REQUEST_BUDGET_SECONDS,
-        open_access: bool | None = None,
     ) -> None:
         self.db_path = str(db_path)
         self.budget_s = budget_s
         self.settings = settings
-        self.open_access = is_loopback(host) if open_access is None else open_access
+        #: No token needed (see :func:`tokens_required`).
+        self.open_access = open_access
         self._lock = ReadWriteLock()
         self._pool: list[Reader] = []
         self._lent: set[Reader] = set()

@@ -9,13 +9,12 @@ import json
 import threading
 import urllib.request
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pytest
 from conftest import free_port, start_server
+from ticket_stores import ticket_store
 
 pytestmark = pytest.mark.browser
 
@@ -33,21 +32,7 @@ fetch("{target}/api/ingest/tickets", {{method: "POST", mode: "no-cors", body: da
 
 @pytest.fixture
 def store(tmp_path: Path, browser_ready: None) -> str:
-    from supportkpi.store import Store
-
-    path = tmp_path / "target.duckdb"
-    with Store(path) as target, target.transaction():
-        target.upsert(
-            "tickets",
-            pa.table(
-                {
-                    "ticket_id": ["t1"],
-                    "created_at": [datetime(2024, 1, 1, 9, tzinfo=UTC)],
-                    "channel": ["email"],
-                }
-            ),
-        )
-    return str(path)
+    return str(ticket_store(tmp_path / "target.duckdb"))
 
 
 @pytest.fixture
