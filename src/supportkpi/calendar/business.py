@@ -120,6 +120,14 @@ def _business_before(row: ir.Table, t: ir.IntegerValue, prefix: str) -> ir.Integ
     return total
 
 
+@lru_cache(maxsize=8)
+def _calendars_memtable(hours: BusinessHours) -> ir.Table:
+    """The calendars as one in-memory table per calendar: registered once per connection,
+    and the same table (same name) in every statement, which lets a statement be compiled
+    once per shape (:mod:`supportkpi.query.shapes`)."""
+    return ibis.memtable(_calendars_frame(hours).drop(columns=["calendar", "utc_day"]))
+
+
 def with_business_seconds(
     rows: ir.Table, hours: BusinessHours, start: str, end: str, team: str = "team", out: str = "x"
 ) -> ir.Table:
@@ -127,7 +135,7 @@ def with_business_seconds(
 
     Instants outside the calendar's years (2000-2045) give null.
     """
-    cal = ibis.memtable(_calendars_frame(hours).drop(columns=["calendar", "utc_day"]))
+    cal = _calendars_memtable(hours)
     base = calendar_number(hours, rows[team]) * KEY_STRIDE
     rows = rows.mutate(
         _k0=base + (rows[start] / 86400).floor().cast("int64"),

@@ -23,6 +23,7 @@ import pandas as pd
 
 from supportkpi.engine.store_lock import open_with_retry
 from supportkpi.engine.stored_facts import FactSpec, current_facts, parquet_facts
+from supportkpi.engine.templates import SqlTemplate, frame_from_arrow
 from supportkpi.errors import InputError, NotFoundError, UnsupportedError
 from supportkpi.schema import TABLES
 
@@ -55,6 +56,21 @@ class Backend:
 
     def execute(self, expr: ir.Table) -> pd.DataFrame:
         return self.con.execute(expr)
+
+    #: Whether :meth:`compile_tree` and :meth:`run_template` work here (see
+    #: :mod:`supportkpi.engine.templates`); elsewhere each query is compiled afresh.
+    supports_templates = False
+
+    def compile_tree(self, expr: ir.Table) -> Any:
+        """The sqlglot tree this engine would run for ``expr``."""
+        raise UnsupportedError(f"the {self.name} engine does not run compiled statements")
+
+    def run_template(self, template: SqlTemplate, values: dict[str, Any]) -> pd.DataFrame:
+        """Run a compiled statement with its parameters bound to ``values``."""
+        raise UnsupportedError(f"the {self.name} engine does not run compiled statements")
+
+    def register_inputs(self, expr: ir.Table) -> None:
+        """Make the in-memory tables ``expr`` reads known to the engine (as a run would)."""
 
     def interrupt(self) -> None:
         """Cancel the query running now, from another thread (a no-op where unsupported)."""
@@ -168,6 +184,21 @@ class DuckDBBackend(Backend):
             raise InputError(
                 f"{self.source} has no table {name!r}; is it a supportkpi store?"
             ) from exc
+
+    supports_templates = True
+
+    def compile_tree(self, expr: ir.Table) -> Any:
+        return self.con.compiler.to_sqlglot(expr)
+
+    def register_inputs(self, expr: ir.Table) -> None:
+        # What ibis does before it runs an expression: register its memtables and UDFs.
+        self.con._run_pre_execute_hooks(expr)
+
+    def run_template(self, template: SqlTemplate, values: dict[str, Any]) -> pd.DataFrame:
+        # The memtables a template reads were registered before its first run
+        # (register_inputs), and template.source keeps them alive.
+        result = self.con.con.sql(template.sql, params=template.bind(values))
+        return frame_from_arrow(result.to_arrow_table(), template.schema)
 
     def interrupt(self) -> None:
         # The running statement fails with duckdb.InterruptException; an idle connection

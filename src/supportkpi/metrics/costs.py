@@ -17,6 +17,7 @@ on dates that DuckDB and Spark both run, with no engine-specific date arithmetic
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 
 import ibis
 import ibis.expr.types as ir
@@ -41,8 +42,10 @@ def _cost_span(ctx: MetricContext) -> tuple[date, date] | None:
     return pd.Timestamp(row["lo"].iloc[0]).date(), pd.Timestamp(row["hi"].iloc[0]).date()
 
 
+@lru_cache(maxsize=32)
 def _days(first: date, last: date, tz_name: str) -> ir.Table:
-    """Dates ``first`` … ``last`` with their local day number and local midnight."""
+    """Dates ``first`` … ``last`` with their local day number and local midnight (one table
+    per span: the same name in every statement, so a statement is compiled once per shape)."""
     tz = periods.zone(tz_name)
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     frame = pd.DataFrame(

@@ -134,8 +134,11 @@ class KpiRequest:
             self.options,
         )
 
-    def context(self, backend: Backend, lo: int | None, hi: int | None) -> MetricContext:
-        """What the builders of one run over ``[lo, hi)`` (epoch seconds) receive."""
+    def context(
+        self, backend: Backend, lo: int | None, hi: int | None, as_of: int | None = None
+    ) -> MetricContext:
+        """What the builders of one run over ``[lo, hi)`` (epoch seconds) receive; "now"
+        for clocks still running is ``as_of``, else the range end, else the time now."""
         return MetricContext(
             backend=backend,
             options=self.options,
@@ -147,7 +150,7 @@ class KpiRequest:
             business=self.calendar if self.business_hours else None,
             calendar=self.calendar,
             sla_policies=self.sla_policies,
-            as_of=hi if hi is not None else int(time.time()),
+            as_of=as_of if as_of is not None else hi if hi is not None else int(time.time()),
         )
 
 

@@ -13,6 +13,7 @@ it in ``errors``.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,7 @@ from supportkpi.metrics.selector import Selector
 from supportkpi.query.aggregate import aggregate_frame, cumulative_frame, open_intervals_frame
 from supportkpi.query.filters import keep_filtered
 from supportkpi.query.request import KpiRequest
+from supportkpi.query.shapes import Values, run_shaped
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ def _run(backend: Backend, query: KpiRequest, partial: bool) -> KpiResult:
     frames, errors, done = [], [], []
     for sel in selectors:
         try:
-            frames.append(_run_one(backend, ctx, sel, query, lo, hi))
+            frames.append(_run_one(backend, ctx, sel, query))
         except SupportKpiError as exc:
             if not partial:
                 raise
@@ -149,29 +151,67 @@ def _run_one(
     ctx: MetricContext,
     sel: Selector,
     query: KpiRequest,
-    lo: int | None,
-    hi: int | None,
 ) -> pd.DataFrame:
-    metric = sel.metric
-    missing = missing_basis(backend, metric)
+    missing = missing_basis(backend, sel.metric)
     if missing is not None:
         # One row whatever the grain or breakdown: there is no period or value to list.
         return pd.DataFrame([{"metric": sel.label, "value": None, "n": 0, "note": missing.note}])
-    built = metric.build(ctx)
-    keys = list(query.by)
-    frame = metric.aggregation_kind.frame
+    return _finish(_run_shaped(backend, ctx, sel, query), sel, query)
+
+
+def _run_shaped(
+    backend: Backend, ctx: MetricContext, sel: Selector, query: KpiRequest
+) -> pd.DataFrame:
+    """One metric's values, through a statement compiled once per shape where it can be."""
+    values = Values(ctx.range_start, ctx.range_end, ctx.as_of, query.where)
+
+    def build(v: Values, as_literals: bool) -> ir.Table:
+        # The request's own context, or a fresh one for other values (a context caches the
+        # expressions it built, with its values in them).
+        c = ctx if v is values else query.context(backend, v.lo, v.hi, as_of=v.as_of)
+        return _expression(backend, c, sel, query, v, as_literals)
+
+    return run_shaped(backend, _shape(sel, query), values, build)
+
+
+def _expression(
+    backend: Backend,
+    ctx: MetricContext,
+    sel: Selector,
+    query: KpiRequest,
+    values: Values,
+    as_literals: bool,
+) -> ir.Table:
+    """The Ibis expression of one metric's values per period and dimension."""
+    built = sel.metric.build(ctx)
+    keys, lo, hi = list(query.by), values.lo, values.hi
+    frame = sel.metric.aggregation_kind.frame
+    # Levels and open items by period read a table of the range's bucket ends, so their
+    # statements are not shared across ranges; without a grain they are.
     if frame == "level":
-        expr = cumulative_frame(backend, keep_filtered(built, query.where), keys, query, lo, hi)
-    elif frame == "open_intervals":
-        expr = open_intervals_frame(
-            backend, keep_filtered(built, query.where), keys, query, lo, hi, sel
-        )
-    else:
-        parts = built if isinstance(built, tuple) else (built,)
-        parts = tuple(_in_range(keep_filtered(p, query.where), lo, hi) for p in parts)
-        expr = aggregate_frame(parts, keys, query, sel)
-    result = backend.execute(expr)
-    return _finish(result, sel, query)
+        rows = keep_filtered(built, values.where, as_literals)
+        return cumulative_frame(backend, rows, keys, query, lo, hi)
+    if frame == "open_intervals":
+        rows = keep_filtered(built, values.where, as_literals)
+        return open_intervals_frame(backend, rows, keys, query, lo, hi, sel)
+    parts = built if isinstance(built, tuple) else (built,)
+    parts = tuple(_in_range(keep_filtered(p, values.where, as_literals), lo, hi) for p in parts)
+    return aggregate_frame(parts, keys, query, sel)
+
+
+def _shape(sel: Selector, query: KpiRequest) -> Hashable:
+    """Everything but the values that a metric's statement depends on."""
+    return (
+        sel,
+        tuple(query.by),
+        query.grain,
+        query.tz,
+        query.cohort,
+        query.business_hours,
+        query.calendar,
+        query.sla_policies,
+        query.options,
+    )
 
 
 def _in_range(frame: ir.Table, lo: int | None, hi: int | None) -> ir.Table:

@@ -20,6 +20,17 @@ class SlaPolicy:
     targets: dict[str, float] = field(default_factory=dict)
     business_hours: bool = False
 
+    def __hash__(self) -> int:
+        # A policy is part of what decides a compiled statement (query/shapes.py keys by it).
+        return hash(
+            (
+                self.name,
+                tuple(sorted(self.match.items())),
+                tuple(sorted(self.targets.items())),
+                self.business_hours,
+            )
+        )
+
 
 def parse_policies(items: Any, problems: list[str]) -> list[SlaPolicy]:
     """Parse the ``[[sla]]`` array; problems are appended, never raised."""
