@@ -203,3 +203,48 @@ def with_period(frame: ir.Table, tz: str, grain: str, column: str = "at") -> ir.
     return joined.mutate(
         period=ibis.ifelse(joined[column] < joined.switch_s, joined.key_before, joined.key_after)
     ).drop("_utc_day", "utc_day", "switch_s", "key_before", "key_after")
+
+
+@lru_cache(maxsize=32)
+def bucket_spans(tz_name: str, grain: str) -> ir.Table:
+    """Every bucket of ``MIN_DATE … MAX_DATE`` as one in-memory table per timezone and grain:
+    ``period`` (the local day number of its start), ``start_s`` and ``end_s`` (half-open)."""
+    tz = zone(tz_name)
+    starts = bucket_keys(MIN_DATE, MAX_DATE, grain)
+    midnights = [local_midnight_epoch(d, tz) for d in [*starts, next_bucket(starts[-1], grain)]]
+    frame = pd.DataFrame(
+        {
+            "period": [day_number(d) for d in starts],
+            "start_s": midnights[:-1],
+            "end_s": midnights[1:],
+        }
+    )
+    return ibis.memtable(frame.astype("int64"))
+
+
+def range_spans(tz_name: str, grain: str, lo: int, hi: int) -> ir.Table:
+    """The buckets that meet ``[lo, hi)``, clipped to it: ``period, start_s, end_s``.
+
+    The range is an expression over the one table of :func:`bucket_spans`, not a table of
+    its own, so a statement over it is the same for every range (its bounds are values).
+    """
+    spans = bucket_spans(tz_name, grain)
+    low, high = ibis.literal(lo, "int64"), ibis.literal(hi, "int64")
+    spans = spans.filter((spans.end_s > low) & (spans.start_s < high))
+    return spans.select(
+        "period", start_s=ibis.greatest(spans.start_s, low), end_s=ibis.least(spans.end_s, high)
+    )
+
+
+@lru_cache(maxsize=1)
+def _one_row() -> ir.Table:
+    return ibis.memtable(pd.DataFrame({"one": [1]}))
+
+
+def one_span(period: int, lo: int, hi: int) -> ir.Table:
+    """One row ``period, start_s, end_s``: the whole range as a single period."""
+    return _one_row().select(
+        period=ibis.literal(period, "int64"),
+        start_s=ibis.literal(lo, "int64"),
+        end_s=ibis.literal(hi, "int64"),
+    )

@@ -12,7 +12,6 @@ layer buckets them again by ``at``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
 
 import ibis
 import ibis.expr.types as ir
@@ -61,17 +60,13 @@ def period_bounds(
                 return _bounds_table([])
             lo = span[0] if lo is None else lo
             hi = span[1] + 1 if hi is None else hi
+        # Expressions over one stable table, with the range as values: a statement over
+        # them is compiled once for every range (see supportkpi.query.shapes).
         if ctx.grain is None:
-            return _bounds_table([(WHOLE_RANGE, lo, hi)])
-        tz = periods.zone(ctx.tz)
-        first_day = datetime.fromtimestamp(lo, tz).date()
-        last_day = datetime.fromtimestamp(hi - 1, tz).date()
-        rows = []
-        for start in periods.bucket_keys(first_day, last_day + timedelta(days=1), ctx.grain):
-            start_s = periods.local_midnight_epoch(start, tz)
-            end_s = periods.local_midnight_epoch(periods.next_bucket(start, ctx.grain), tz)
-            rows.append((periods.day_number(start), max(start_s, lo), min(end_s, hi)))
-        return _bounds_table(rows)
+            spans = periods.one_span(WHOLE_RANGE, lo, hi)
+        else:
+            spans = periods.range_spans(ctx.tz, ctx.grain, lo, hi)
+        return spans.rename(period_key="period")
 
     return ctx.cached(f"period_bounds:{key}", build)
 

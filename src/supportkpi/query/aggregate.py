@@ -8,7 +8,6 @@ interval). Periods are local day numbers of the bucket start (see :mod:`periods`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import ibis
@@ -100,41 +99,24 @@ def _data_bounds(
     )
 
 
-def bucket_ends(
-    backend: Backend,
-    frame: ir.Table,
-    query: KpiRequest,
-    lo: int | None,
-    hi: int | None,
-    columns: Sequence[str],
-) -> tuple[list[tuple[int, int]], int | None]:
-    """``[(period key, end instant)]`` of the buckets of the range, and the range start.
+def data_range(
+    backend: Backend, frame: ir.Table, lo: int | None, hi: int | None, columns: Sequence[str]
+) -> tuple[int, int] | None:
+    """``[lo, hi)``, a missing start or end taken from the data (its first instant of
+    ``columns[0]``, its last of any of ``columns`` + 1 s); None without data."""
+    if lo is not None and hi is not None:
+        return lo, hi
+    bounds = _data_bounds(backend, frame, columns)
+    if bounds is None:
+        return None
+    return (lo if lo is not None else bounds[0]), (hi if hi is not None else bounds[1] + 1)
 
-    Without a range end, the last instant of the data (+1 s) ends the range; without a range
-    start, the first instant of the data starts it.
-    """
-    if lo is None or hi is None:
-        bounds = _data_bounds(backend, frame, columns)
-        if bounds is None:
-            return [], lo
-        lo = lo if lo is not None else bounds[0]
-        hi = hi if hi is not None else bounds[1] + 1
+
+def bucket_ends(query: KpiRequest, lo: int, hi: int) -> ir.Table:
+    """``period, end_s``: each bucket of ``[lo, hi)`` and its end, clipped to the range."""
     if not query.grain:
-        return [(0, hi)], lo
-    tz = periods.zone(query.tz)
-    first_day = datetime.fromtimestamp(lo, tz).date()
-    last_day = datetime.fromtimestamp(hi - 1, tz).date()
-    ends = []
-    for start in periods.bucket_keys(first_day, last_day + timedelta(days=1), query.grain):
-        end = periods.local_midnight_epoch(periods.next_bucket(start, query.grain), tz)
-        ends.append((periods.day_number(start), min(end, hi)))
-    return ends, lo
-
-
-def _ends_memtable(ends: list[tuple[int, int]]) -> ir.Table:
-    import pandas as pd
-
-    return ibis.memtable(pd.DataFrame(ends, columns=["period", "end_s"]).astype("int64"))
+        return periods.one_span(0, lo, hi).select("period", "end_s")
+    return periods.range_spans(query.tz, query.grain, lo, hi).select("period", "end_s")
 
 
 def cumulative_frame(
@@ -146,24 +128,25 @@ def cumulative_frame(
     hi: int | None,
 ) -> ir.Table:
     """Point-in-time levels (the backlog): sum of ``delta`` over ``at < bucket end``."""
-    ends, lo = bucket_ends(backend, frame, query, lo, hi, ["at"])
-    if not ends:  # no data at all: an empty result
+    span = data_range(backend, frame, lo, hi, ["at"])
+    if span is None:  # no data at all: an empty result
         empty = frame.limit(0)
         measures = {"value": empty.delta.sum(), "n": empty.opened.sum()}
         return empty.group_by(keys).aggregate(**measures) if keys else empty.aggregate(**measures)
-    last_end = ends[-1][1]
-    frame = frame.filter(frame.at < last_end)
+    lo, hi = span
+    # The last bucket ends at the range end.
+    frame = frame.filter(frame.at < hi)
     if not query.grain:
         # n is the population: tickets opened before the instant.
         measures = {"value": frame.delta.sum(), "n": frame.opened.sum()}
         return frame.group_by(keys).aggregate(**measures) if keys else frame.aggregate(**measures)
-    assert lo is not None
     # The gap-filling grid joins on the dimensions; a null value would never match itself.
     frame = with_period(_hide_nulls(frame, keys), query.tz, query.grain)
     # Everything before the range start only sets the opening level.
     frame = frame.mutate(period=ibis.ifelse(frame.at < lo, BEFORE, frame.period))
     sums = frame.group_by(["period", *keys]).aggregate(d=frame.delta.sum(), o=frame.opened.sum())
-    grid = _ends_memtable([(BEFORE, lo), *ends]).select("period")
+    before = periods.one_span(BEFORE, lo, lo).select("period")
+    grid = ibis.union(before, bucket_ends(query, lo, hi).select("period"))
     if keys:
         grid = grid.cross_join(sums.select(*keys).distinct())
     full = grid.left_join(sums, ["period", *keys])
@@ -186,8 +169,10 @@ def open_intervals_frame(
     sel: Selector,
 ) -> ir.Table:
     """At each bucket end, the open rows and their age; bands by default, or a statistic."""
-    ends, _ = bucket_ends(backend, frame, query, lo, hi, ["open_at", "close_at"])
-    e = _ends_memtable(ends)
+    span = data_range(backend, frame, lo, hi, ["open_at", "close_at"])
+    if span is None:  # no data: no bucket, no row
+        span = (0, 1)
+    e = bucket_ends(query, *span)
     joined = frame.join(
         e, [frame.open_at < e.end_s, frame.close_at.isnull() | (frame.close_at >= e.end_s)]
     )
