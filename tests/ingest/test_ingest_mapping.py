@@ -392,7 +392,7 @@ def test_computed_mapping_problems_are_listed_together() -> None:
             "queue": {"join": ["A", "B"]},  # also in [columns]
             "offered_at": {"join": ["D"], "from": "ended_at"},  # both kinds
             "talk_s": {"from": "offered_at", "add": "x"},  # not a timestamp
-            "answered_at": {"from": "ended_at", "unit": "weeks", "when": {"a": "Y", "b": "N"}},
+            "answered_at": {"from": "ended_at", "unit": "weeks", "when": {"a": "Y", "b": []}},
             "ended_at": {"from": "answered_at", "colour": "red"},  # a circle, unknown key
         },
     }
@@ -403,6 +403,7 @@ def test_computed_mapping_problems_are_listed_together() -> None:
     assert "[computed.offered_at]: give either join = [columns] or from" in text
     assert "[computed.talk_s]: from/add builds a timestamp; talk_s is not one" in text
     assert "[computed.answered_at] unit 'weeks' is not one of hh:mm:ss" in text
-    assert "[computed.answered_at] when must name one source column" in text
+    # Several columns may be tested (all must hold); an empty list of values is a mistake.
+    assert "[computed.answered_at] when 'b': give a value or a non-empty list of values" in text
     assert "[computed.ended_at] unknown key 'colour'" in text
     assert "[computed.answered_at]: 'from' goes round in a circle" in text

@@ -200,6 +200,6 @@ def test_every_source_key_is_documented_and_every_example_mapping_is_valid() -> 
     assert undocumented == [], "add these [source] keys to docs/loading.md"
     assert [s for s in SECTIONS if f"[{s}]" not in text and f"`[{s}" not in text] == []
     examples = re.findall(r"```toml\n# table: (\w+)\n(.*?)```", text, flags=re.S)
-    assert len(examples) == 3
+    assert len(examples) == 9
     for table, body in examples:
         load_mapping(tomllib.loads(body), get_table(table))  # raises on any problem

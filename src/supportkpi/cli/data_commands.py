@@ -36,23 +36,40 @@ def register(app: typer.Typer) -> None:
 
 def ingest(
     table: Annotated[str, typer.Argument(help="Canonical table, e.g. tickets, ticket_events.")],
-    files: Annotated[list[Path], typer.Argument(help="CSV, TSV, Parquet or JSON Lines files.")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="CSV, TSV, Parquet, JSON Lines, Excel (.xlsx) or XES files."),
+    ],
     db: DbOption,
     mapping: Annotated[
         Path | None, typer.Option("--map", help="Mapping file (TOML): columns, values, events.")
     ] = None,
     format: Annotated[
-        str | None, typer.Option("--format", help="csv, tsv, parquet or jsonl.")
+        str | None, typer.Option("--format", help="csv, tsv, parquet, jsonl, xlsx or xes.")
     ] = None,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="Excel: the sheet to read (default the first).")
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Show what would be stored and quarantined; write nothing."),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Load files into a canonical table; bad rows go to the quarantine (see `rejects`)."""
+    from dataclasses import replace
+
     from supportkpi.facts import open_store
     from supportkpi.ingest import ingest_files
     from supportkpi.ingest.loader import check_inputs, recent_rejects
     from supportkpi.store.store import SUMMARY_KEYS
 
     checked_mapping = check_inputs(table, files, mapping)  # before the database is created
+    if sheet is not None:
+        checked_mapping = replace(checked_mapping, sheet=sheet)
+    if dry_run:
+        _dry_run(table, files, checked_mapping, format, as_json)
+        return
     with open_store(db) as store, _progress(enabled=not as_json) as progress:
         summaries = ingest_files(store, table, files, checked_mapping, format, progress)
         rejected = any(s.rejected for s in summaries)
@@ -62,6 +79,44 @@ def ingest(
         typer.echo(json.dumps(rows[0] if len(rows) == 1 else rows))
         return
     _render_summaries(summaries, shown, db)
+
+
+def _dry_run(table: str, files: list[Path], mapping: Any, fmt: str | None, as_json: bool) -> None:
+    """``ingest --dry-run``: one preview per file; the store is not opened."""
+    from supportkpi.ingest.preview import preview_file
+
+    previews = [preview_file(table, path, mapping, fmt) for path in files]
+    if as_json:
+        rows = [p.as_dict() for p in previews]
+        typer.echo(json.dumps(rows[0] if len(rows) == 1 else rows))
+        return
+    console = Console(highlight=False, soft_wrap=True)  # lines are read and grepped whole
+    for p in previews:
+        name = Path(p.file).name
+        console.print(
+            f"{name}: dry run, nothing written. {p.rows_in:,} rows in: {p.would_store:,} "
+            f"would be stored in {p.table}, {p.would_quarantine:,} quarantined"
+            + (f" ({p.tickets:,} tickets)" if p.tickets is not None else "")
+        )
+        if p.by_rule:
+            counts = Table("rule", "column", "rows", title="would be quarantined")
+            for rule, column, n in p.by_rule:
+                counts.add_row(rule, column or "", f"{n:,}")
+            console.print(counts)
+            for message in p.first_rejects:
+                console.print(Text.assemble(("rejected: ", "red"), message))
+        for source, canonical in p.implicit_columns:
+            console.print(f"column {source!r} read as {canonical} (same name, not in the mapping)")
+        if p.uncovered_activities is not None:
+            if not p.uncovered_activities:
+                console.print("every activity has a rule")
+            else:
+                fate = "take the [events] default" if p.has_default else "are rejected"
+                console.print(f"activities with no rule ({fate}):")
+                for activity, n in p.uncovered_activities:
+                    console.print(Text(f"  {activity!r}: {n:,} rows"))
+        for warning in p.warnings:
+            console.print(Text.assemble(("note:", "yellow"), f" {name}: {warning}"))
 
 
 def rejects(

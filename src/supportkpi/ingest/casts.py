@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from supportkpi.ingest.mapping_model import ComputedSpec
+from supportkpi.ingest.mapping_model import ComputedSpec, When
 from supportkpi.schema import Column, ColumnType
 from supportkpi.schema.tables import SURVEY_SCALES
 
@@ -73,7 +73,8 @@ class CastOptions:
     """The mapping settings that change how text is parsed."""
 
     timezone: str = "UTC"
-    date_format: str | None = None
+    #: strptime layouts tried in order, then ISO 8601.
+    date_formats: tuple[str, ...] = ()
     durations: dict[str, str] = field(default_factory=dict)
 
 
@@ -113,10 +114,10 @@ def parse(column: Column, text: str, options: CastOptions, params: Params) -> st
         )
     if kind is ColumnType.DATE:
         iso = f"TRY_CAST({text} AS DATE)"
-        if options.date_format:
-            fmt = params.add(options.date_format)
-            return f"coalesce(CAST(TRY_STRPTIME({text}, {fmt}) AS DATE), {iso})"
-        return iso
+        tried = [
+            f"CAST(TRY_STRPTIME({text}, {params.add(fmt)}) AS DATE)" for fmt in options.date_formats
+        ]
+        return f"coalesce({', '.join([*tried, iso])})" if tried else iso
     if kind is ColumnType.STRING_LIST:
         split = (
             f"list_filter(list_transform(string_split_regex({text}, '[;,|]'), "
@@ -141,13 +142,16 @@ def _timestamp(text: str, options: CastOptions, params: Params) -> str:
         f"THEN TRY_CAST({text} AS TIMESTAMPTZ) "
         f"ELSE timezone({zone}, TRY_CAST({text} AS TIMESTAMP)) END"
     )
-    fmt = options.date_format
-    if not fmt:
+    if not options.date_formats:
         return iso
-    parsed = f"TRY_STRPTIME({text}, {params.add(fmt)})"
-    if "%z" not in fmt and "%Z" not in fmt:
-        parsed = f"timezone({zone}, {parsed})"
-    return f"coalesce({parsed}, {iso})"
+    tried = []
+    for fmt in options.date_formats:
+        parsed = f"TRY_STRPTIME({text}, {params.add(fmt)})"
+        if "%z" not in fmt and "%Z" not in fmt:
+            parsed = f"timezone({zone}, {parsed})"
+        tried.append(parsed)
+    # The first layout that parses wins, as listed.
+    return f"coalesce({', '.join(tried)}, {iso})"
 
 
 def _duration(text: str, fmt: str, kind: ColumnType) -> str:
@@ -176,6 +180,15 @@ def _tuple(texts: tuple[str, ...]) -> str:
     return "(" + ", ".join(f"'{t}'" for t in texts) + ")"
 
 
+def when_sql(when: When, source: Callable[[str], str], params: Params) -> str:
+    """SQL: every condition of ``when`` holds (a cell is one of its listed texts); never NULL."""
+    tests = [
+        f"coalesce(list_contains({params.add(list(values))}, {source(column)}), FALSE)"
+        for column, values in when
+    ]
+    return "(" + " AND ".join(tests) + ")"
+
+
 #: How a computed instant is written back as text: ISO 8601 in UTC, read back exactly.
 _ISO_UTC = "%Y-%m-%dT%H:%M:%S.%fZ"
 _TEXT_TYPES = (ColumnType.STRING, ColumnType.STRING_LIST)
@@ -197,10 +210,7 @@ def computed_text(
     that do not parse, it gets a text naming its inputs that parses as nothing, so the row is
     quarantined. Text columns join the parts that are present.
     """
-    holds = None
-    if spec.when_column is not None:
-        allowed = params.add(list(spec.when_values))
-        holds = f"coalesce(list_contains({allowed}, {source(spec.when_column)}), FALSE)"
+    holds = when_sql(spec.when, source, params) if spec.when else None
     if spec.join:
         inputs = [(name, source(name)) for name in spec.join]
         texts = [t for _, t in inputs]

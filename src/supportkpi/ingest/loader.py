@@ -25,8 +25,9 @@ from supportkpi.ingest.casts import CastOptions
 from supportkpi.ingest.cost_periods import overlap_warnings
 from supportkpi.ingest.mapping import load_mapping
 from supportkpi.ingest.mapping_model import Mapping
-from supportkpi.ingest.plan import plan_load
+from supportkpi.ingest.plan import LoadPlan, plan_load
 from supportkpi.ingest.readers import ROW, detect_format, read_raw
+from supportkpi.ingest.source_names import prepare_columns
 from supportkpi.ingest.validate import Validated, drop_work_tables, time_travel_count, validate
 from supportkpi.schema import Table, get_table
 from supportkpi.sentiment import score_events
@@ -37,6 +38,7 @@ from supportkpi.store.quarantine import close_entries, open_entries_of, stored_k
 #: Called with a stage name: "read", "validated", "written" (before commit), "committed".
 Progress = Callable[[str], None]
 MappingSource = str | Path | dict[str, Any] | Mapping | None
+SELF_DESCRIBING = ("xes", "xlsx", "parquet")
 
 
 def ingest_file(
@@ -58,7 +60,7 @@ def ingest_file(
     resolved = load_mapping(mapping, spec)
     notify = progress or (lambda _stage: None)
     keyed_open, keyless_open = open_entries_of(store.con, spec.name)
-    summary, checked = _read_and_validate(
+    summary, checked, _ = read_and_validate(
         store, spec, resolved, Path(path), format, notify, source_rows=keyless_open > 0
     )
     content_hash = file_hash(path)
@@ -90,7 +92,7 @@ def ingest_file(
     return summary
 
 
-def _read_and_validate(
+def read_and_validate(
     store: Store,
     spec: Table,
     mapping: Mapping,
@@ -98,18 +100,20 @@ def _read_and_validate(
     fmt: str | None,
     notify: Progress,
     source_rows: bool = False,
-) -> tuple[LoadSummary, Validated]:
+) -> tuple[LoadSummary, Validated, LoadPlan]:
     """Read and validate one file, outside any transaction; the raw table dies here."""
     label = source.name
-    resolved_format = detect_format(source, fmt or mapping.format)
+    resolved_format = source_format(source, fmt, mapping)
     raw = read_raw(
-        source, resolved_format, mapping.delimiter, mapping.encoding, mapping.null_values
-    )
+        source, resolved_format, mapping.delimiter, mapping.encoding, mapping.null_values,
+        sheet=mapping.sheet, widths=mapping.widths,
+    )  # fmt: skip
+    raw = prepare_columns(raw, mapping, label)
     notify("read")
     columns = [c for c in raw.table.column_names if c != ROW]
     known_columns = resolved_format != "jsonl" or raw.table.num_rows > 0
     plan = plan_load(spec, mapping, columns, label, check=known_columns)
-    options = CastOptions(mapping.timezone, mapping.date_format, mapping.durations)
+    options = CastOptions(mapping.timezone, mapping.date_formats, mapping.durations)
     summary = LoadSummary(table=spec.name, rows_in=raw.rows_in, file=str(source))
     summary.warnings.extend(raw.warnings + plan.warnings)
     try:
@@ -123,7 +127,26 @@ def _read_and_validate(
             f"{travelled} tickets answered, solved or closed before they were created "
             "(time travel); stored, and left out of duration statistics"
         )
-    return summary, checked
+    return summary, checked, plan
+
+
+def source_format(source: Path, requested: str | None, mapping: Mapping) -> str:
+    """``--format``, else the mapping's format, else the extension's.
+
+    A file whose extension names a self-describing format (``.xes``, ``.xlsx``, ``.parquet``)
+    is read as that even when the mapping says ``csv``: the mapping of a CSV event log then
+    loads the same log's XES unchanged.
+    """
+    if requested:
+        return detect_format(source, requested)
+    if mapping.format is not None:
+        try:
+            own = detect_format(source, None)
+        except InputError:
+            own = None
+        if own in SELF_DESCRIBING:
+            return own
+    return detect_format(source, mapping.format)
 
 
 def _close_entries(

@@ -3,17 +3,30 @@
 A mapping is a small TOML file; every section is optional::
 
     [source]
-    format = "csv"                  # csv | tsv | parquet | jsonl (default: from the extension)
-    delimiter = ","                 # CSV only
+    format = "csv"                  # csv | tsv | parquet | jsonl | xlsx | xes
+                                    #   (default: from the extension)
+    delimiter = ","                 # CSV only; "whitespace" splits on runs of blanks
+    widths = [10, 20, 5]            # fixed-width text instead: column widths in characters
+    sheet = "Tickets"               # Excel: the sheet (default the first; --sheet overrides)
     encoding = "utf-8"              # CSV/TSV only
     timezone = "Europe/Rome"        # naive timestamps are local times there (default UTC)
-    date_format = "%d/%m/%Y %H:%M"  # strptime layout tried before ISO 8601
+    date_format = "%d/%m/%Y %H:%M"  # strptime layout tried before ISO 8601, or a list of
+                                    #   layouts tried in order
     null_values = ["NA", "NULL"]    # extra texts read as empty (empty cells always are)
     implicit_columns = false        # read only mapped columns, never same-named ones
                                     #   (default true; see below)
+    ignore_case = true              # mapped source names match ignoring case and blanks
+    row_number_column = "line"      # add the record's row number as a source column
+    duplicates = "keep_last"        # snapshot exports: the last row of a key is the record
+    order_by = "updated_at"         #   (the last by this canonical column, then file order)
+
+    [filter]                        # rows to load; the others are quarantined as filtered
+    keep = { "Type" = ["Incident", "Request"] }   # every condition must hold
+    drop = { "State" = "Draft" }
 
     [columns]                       # canonical column = "source column"
     ticket_id = "Case ID"
+    solved_at = ["Resolved", "Closed"]   # a list: the first non-empty of them
 
     [constants]                     # canonical column = value (also fills empty cells)
     channel = "email"
@@ -39,6 +52,12 @@ A mapping is a small TOML file; every section is optional::
     copy = { assignee_id = "org:resource" }   # per-activity column copies
     clear = ["actor_id"]                      # per-activity columns forced empty
 
+    [[events.rules]]                # many activities at once, tried in order after the
+    match = "Reply *"               #   exact names: match (wildcards * ?) or regex (RE2,
+    when = { "Sub" = "public" }     #   whole name), and/or when on other source columns
+    kind = "message"
+    actor_type = "agent"
+
     [tickets]                       # ticket_events only: defaults for tickets derived
     channel = "web"                 # from the events (when no event has a channel)
 
@@ -49,8 +68,8 @@ A mapping is a small TOML file; every section is optional::
     from = "offered_at"             #   a canonical timestamp column of this table
     add = "Speed of answer"         #   a source column holding the duration,
     unit = "seconds"                #   in a [durations] format (default seconds)
-    when = { "Answered" = "Y" }     # optional: only rows where that source column holds
-                                    #   this value (or one of a list); empty elsewhere
+    when = { "Answered" = "Y" }     # optional: only rows where these source columns hold
+                                    #   these values (or one of a list); empty elsewhere
 
 Computed columns: a row with an empty input gets an empty value (a text column joins the
 parts that are there); where ``when`` holds, an empty input is an error instead. A row whose
@@ -81,18 +100,23 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from supportkpi.errors import ConfigError, InputError
 from supportkpi.ingest.mapping_checks import MappingChecker
+from supportkpi.ingest.mapping_layout import parse_columns, parse_layout
 from supportkpi.ingest.mapping_model import (
+    DUPLICATE_MODES,
     DURATION_FORMATS,
+    ActivityRule,
     ActivitySpec,
     ComputedSpec,
     Mapping,
+    RowFilter,
     as_text,
 )
+from supportkpi.ingest.readers import FORMATS
 from supportkpi.schema import ColumnType, Table
 
-FORMATS = ("csv", "tsv", "parquet", "jsonl")
 SECTIONS = (
     "source",
+    "filter",
     "columns",
     "constants",
     "values",
@@ -110,6 +134,12 @@ SOURCE_KEYS = (
     "date_format",
     "null_values",
     "implicit_columns",
+    "ignore_case",
+    "sheet",
+    "widths",
+    "row_number_column",
+    "duplicates",
+    "order_by",
 )
 
 
@@ -157,8 +187,30 @@ def parse_mapping(data: dict[str, Any], table: Table, origin: str = "mapping") -
     if not isinstance(implicit, bool):
         checker.problem("[source] implicit_columns must be true or false")
         implicit = True
+    ignore_case = source.get("ignore_case", False)
+    if not isinstance(ignore_case, bool):
+        checker.problem("[source] ignore_case must be true or false")
+        ignore_case = False
+    layout = parse_layout(checker, source, fmt)
+    duplicates = checker.optional_str(source, "duplicates", "[source]") or "reject"
+    if duplicates not in DUPLICATE_MODES:
+        checker.problem(
+            f"[source] duplicates {duplicates!r} is not one of {', '.join(DUPLICATE_MODES)}"
+        )
+    order_by = checker.optional_str(source, "order_by", "[source]")
+    if order_by is not None:
+        if duplicates != "keep_last":
+            checker.problem('[source] order_by goes with duplicates = "keep_last"')
+        checker.mappable(order_by, "[source] order_by")
+    row_filter = RowFilter(
+        checker.conditions(checker.table_of(data, "filter").get("keep"), "[filter] keep"),
+        checker.conditions(checker.table_of(data, "filter").get("drop"), "[filter] drop"),
+    )
+    for key in checker.table_of(data, "filter"):
+        if key not in ("keep", "drop"):
+            checker.problem(f"[filter] unknown key {key!r}; known: keep, drop")
 
-    columns = checker.str_table(data, "columns", checker.mappable)
+    columns, fallbacks = parse_columns(checker, data)
     constants = {
         name: as_text(value)
         for name, value in checker.table_of(data, "constants").items()
@@ -206,13 +258,21 @@ def parse_mapping(data: dict[str, Any], table: Table, origin: str = "mapping") -
     return Mapping(
         table=table.name,
         format=fmt,
-        delimiter=checker.optional_str(source, "delimiter", "[source]"),
+        delimiter=layout["delimiter"],
         encoding=checker.optional_str(source, "encoding", "[source]") or "utf-8",
         timezone=timezone,
-        date_format=checker.optional_str(source, "date_format", "[source]"),
+        date_formats=layout["date_formats"],
+        sheet=layout["sheet"],
+        widths=layout["widths"],
         null_values=tuple(nulls),
         implicit_columns=implicit,
+        ignore_case=ignore_case,
+        row_number_column=layout["row_number_column"],
+        duplicates=duplicates,
+        order_by=order_by,
+        row_filter=row_filter,
         columns=columns,
+        fallbacks=fallbacks,
         constants=constants,
         values=values,
         durations=durations,
@@ -221,6 +281,7 @@ def parse_mapping(data: dict[str, Any], table: Table, origin: str = "mapping") -
         activity_column=events[0],
         activities=events[1],
         default_activity=events[2],
+        activity_rules=events[3],
         ticket_channel=str(channel).strip().lower() if channel is not None else None,
         origin=origin,
     )
@@ -285,16 +346,18 @@ def _parse_computed(
 
 def _parse_events(
     checker: MappingChecker, data: dict[str, Any]
-) -> tuple[str | None, dict[str, ActivitySpec], ActivitySpec | None]:
+) -> tuple[str | None, dict[str, ActivitySpec], ActivitySpec | None, tuple[ActivityRule, ...]]:
     events = checker.table_of(data, "events")
     if not events:
-        return None, {}, None
+        return None, {}, None, ()
     if checker.table.name != "ticket_events":
         checker.problem("[events] applies only when loading ticket_events")
-        return None, {}, None
+        return None, {}, None, ()
     for key in events:
-        if key not in ("activity_column", "activities", "default"):
-            checker.problem(f"[events] unknown key {key!r}")
+        if key not in ("activity_column", "activities", "default", "rules"):
+            checker.problem(
+                f"[events] unknown key {key!r}; known: activity_column, activities, rules, default"
+            )
     column = checker.optional_str(events, "activity_column", "[events]")
     if column is None:
         checker.problem("[events] activity_column is required")
@@ -304,6 +367,12 @@ def _parse_events(
     }
     default = events.get("default")
     default_spec = checker.activity(default, "[events] default") if default is not None else None
-    if not activities and default_spec is None:
+    listed = events.get("rules", [])
+    if not isinstance(listed, list):
+        checker.problem("[events] rules must be an array of tables: [[events.rules]]")
+        listed = []
+    parsed = (checker.activity_rule(spec, n) for n, spec in enumerate(listed, start=1))
+    rules = tuple(rule for rule in parsed if rule is not None)
+    if not activities and default_spec is None and not listed:
         checker.problem("[events] lists no activities")
-    return column, activities, default_spec
+    return column, activities, default_spec, rules

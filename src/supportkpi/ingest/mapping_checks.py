@@ -7,18 +7,25 @@
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any
+
+import duckdb
 
 from supportkpi.ingest.mapping_model import (
     DURATION_FORMATS,
+    ActivityRule,
     ActivitySpec,
     ComputedSpec,
+    When,
     as_text,
 )
 from supportkpi.schema import ColumnType, Table
 from supportkpi.schema.tables import ACTOR_TYPES, EVENT_KINDS, TICKET_STATUSES
 
 COMPUTED_KEYS = ("join", "separator", "from", "add", "unit", "when")
+#: Keys of an ``[[events.rules]]`` entry that say which rows it matches.
+RULE_KEYS = ("match", "regex", "when")
 #: Columns the loader owns; a mapping may not set them.
 LOADER_COLUMNS = ("derived",)
 #: Event columns an activity cannot set (they identify the event, not describe it).
@@ -105,7 +112,7 @@ class MappingChecker:
         if (join is None) == (start is None):
             self.problem(f'{where}: give either join = [columns] or from = "column"')
             return None
-        when_column, when_values = self._when(spec.get("when"), where)
+        when = self.conditions(spec.get("when"), f"{where} when")
         separator = self.optional_str(spec, "separator", where)
         if join is not None:
             if not isinstance(join, list) or not join or not all(isinstance(c, str) for c in join):
@@ -113,10 +120,7 @@ class MappingChecker:
                 return None
             if "add" in spec or "unit" in spec:
                 self.problem(f"{where}: add and unit go with from, not with join")
-            return ComputedSpec(
-                tuple(join), " " if separator is None else separator,
-                when_column=when_column, when_values=when_values,
-            )  # fmt: skip
+            return ComputedSpec(tuple(join), " " if separator is None else separator, when=when)
         time_type = ColumnType.TIMESTAMP
         if self.table.column(name).type is not time_type:
             self.problem(f"{where}: from/add builds a timestamp; {name} is not one")
@@ -130,21 +134,64 @@ class MappingChecker:
             self.problem(f"{where} unit {unit!r} is not one of {', '.join(DURATION_FORMATS)}")
         if separator is not None:
             self.problem(f"{where}: separator goes with join")
-        return ComputedSpec(
-            start=start, add=add, unit=unit, when_column=when_column, when_values=when_values
-        )
+        return ComputedSpec(start=start, add=add, unit=unit, when=when)
 
-    def _when(self, when: object, where: str) -> tuple[str | None, tuple[str, ...]]:
+    def conditions(self, when: object, where: str) -> When:
+        """``{ "Column" = "value" or ["v1", "v2"], ... }``: every column must hold a value."""
         if when is None:
-            return None, ()
-        if not isinstance(when, dict) or len(when) != 1:
-            self.problem(f'{where} when must name one source column: {{ "Column" = "value" }}')
-            return None, ()
-        ((column, wanted),) = when.items()
-        listed = wanted if isinstance(wanted, list) else [wanted]
-        if not listed or not all(self.scalar(v, f"{where} when") for v in listed):
-            return None, ()
-        return str(column), tuple(as_text(v) for v in listed)
+            return ()
+        if not isinstance(when, dict) or not when:
+            self.problem(f'{where} must be a table of source column = value: {{ "State" = "New" }}')
+            return ()
+        out = []
+        for column, wanted in when.items():
+            listed = wanted if isinstance(wanted, list) else [wanted]
+            if not listed:
+                self.problem(f"{where} {column!r}: give a value or a non-empty list of values")
+                continue
+            if all(self.scalar(v, f"{where} {column!r}") for v in listed):
+                out.append((str(column), tuple(as_text(v) for v in listed)))
+        return tuple(out)
+
+    def activity_rule(self, spec: object, number: int) -> ActivityRule | None:
+        """One ``[[events.rules]]`` entry: match (glob) or regex, when, then the event fields."""
+        where = f"[[events.rules]] {number}"
+        if not isinstance(spec, dict):
+            self.problem(f"{where} must be a table")
+            return None
+        glob, regex = spec.get("match"), spec.get("regex")
+        pattern: str | None = None
+        shown: str | None = None
+        if glob is not None and regex is not None:
+            self.problem(f"{where}: give match (a wildcard pattern) or regex, not both")
+        elif glob is not None:
+            if isinstance(glob, str) and glob:
+                pattern, shown = glob_to_regex(glob), glob
+            else:
+                self.problem(f"{where} match must be a non-empty wildcard pattern, e.g. 'Resolve*'")
+        elif regex is not None:
+            if isinstance(regex, str) and regex and self._valid_regex(regex, where):
+                pattern, shown = regex, regex
+            elif not isinstance(regex, str) or not regex:
+                self.problem(f"{where} regex must be a non-empty regular expression")
+        when = self.conditions(spec.get("when"), f"{where} when")
+        if glob is None and regex is None and "when" not in spec:
+            self.problem(f"{where}: give match, regex or when (which rows the rule is for)")
+        fields = {k: v for k, v in spec.items() if k not in RULE_KEYS}
+        activity = self.activity(fields, where)
+        if not fields:
+            self.problem(f"{where}: sets nothing (give kind, actor_type, ...)")
+        return ActivityRule(activity, number, pattern, shown, when)
+
+    def _valid_regex(self, regex: str, where: str) -> bool:
+        # DuckDB matches with RE2, which lacks look-arounds and back-references: ask it.
+        try:
+            duckdb.connect().execute("SELECT regexp_full_match('', $1)", [regex])
+        except duckdb.Error as exc:
+            first = str(exc).strip().splitlines()[-1]
+            self.problem(f"{where} regex {regex!r} is not a valid RE2 expression: {first}")
+            return False
+        return True
 
     def activity(self, spec: object, where: str) -> ActivitySpec:
         if not isinstance(spec, dict):
@@ -171,3 +218,9 @@ class MappingChecker:
             self.problem(f"{where} {name}: identifies the event, an activity cannot set it")
             return False
         return self.mappable(name, where)
+
+
+def glob_to_regex(glob: str) -> str:
+    """An RE2 expression matching what the wildcard pattern matches (``*`` any text, ``?``
+    one character), the whole name."""
+    return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in glob)

@@ -19,7 +19,14 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from supportkpi.errors import InputError
-from supportkpi.ingest.mapping_model import ACTIVITY_OWNED, ActivitySpec, ComputedSpec, Mapping
+from supportkpi.ingest.mapping_model import (
+    ACTIVITY_OWNED,
+    ActivityRule,
+    ActivitySpec,
+    ComputedSpec,
+    Mapping,
+    RowFilter,
+)
 from supportkpi.schema import Column, Table
 
 #: Columns the loader fills itself; never read from a file.
@@ -38,15 +45,29 @@ class ColumnPlan:
     months_before: str | None = None
     #: Built from source columns (``[computed]``); then ``source`` is None.
     computed: ComputedSpec | None = None
+    #: More source columns, read in order where ``source`` is empty (``[columns]`` lists).
+    fallbacks: tuple[str, ...] = ()
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Every source column read, in order (the first non-empty one gives the text)."""
+        return (self.source, *self.fallbacks) if self.source else ()
 
 
 @dataclass
 class ActivityPlan:
-    """The ``[events]`` mapping as a lookup table joined on the activity column."""
+    """The ``[events]`` mapping as a lookup table: one row (``_idx``) per activity spec.
+
+    Rows ``0..`` are the listed activities (``_activity`` holds their name), then the
+    ``[[events.rules]]`` in order (``rules[i]`` is row ``first_rule + i``), then the default.
+    A source row takes its exact activity, else the first rule it matches, else the default.
+    """
 
     column: str  # source column holding the activity name
-    lookup: pa.Table  # one row per listed activity
-    default: pa.Table | None  # one row, for unlisted activities
+    lookup: pa.Table
+    rules: list[ActivityRule]
+    first_rule: int
+    default: int | None  # row of the default, if there is one
     constants: dict[str, str]  # canonical column -> lookup column holding its constant
     copies: list[tuple[str, str, str]]  # (lookup flag column, canonical column, source column)
     clears: dict[str, str]  # canonical column -> lookup flag column
@@ -60,6 +81,12 @@ class LoadPlan:
     columns: list[ColumnPlan]
     activity: ActivityPlan | None
     warnings: list[str]
+    row_filter: RowFilter = field(default_factory=RowFilter)
+    #: "keep_last": of the rows sharing a key, the last by ``order_by`` (then file order).
+    duplicates: str = "reject"
+    order_by: str | None = None
+    #: (source column, canonical column) read by name alone, not named in the mapping.
+    implicit: list[tuple[str, str]] = field(default_factory=list)
 
 
 def plan_load(
@@ -72,9 +99,11 @@ def plan_load(
     """
     mapped_sources = (
         set(mapping.columns.values())
+        | {c for more in mapping.fallbacks.values() for c in more}
         | {c for c, _ in mapping.months_before.values()}
         | {c for spec in mapping.computed.values() for c in spec.source_columns}
     )
+    _check_condition_columns(mapping, file_columns, label)
     by_lower: dict[str, list[str]] = {}
     for name in file_columns:
         if name not in mapped_sources:
@@ -88,6 +117,11 @@ def plan_load(
             continue
         derived = mapping.months_before.get(column.name)
         source = derived[0] if derived else mapping.columns.get(column.name)
+        fallbacks: tuple[str, ...] = ()
+        if not derived and column.name in mapping.fallbacks and source is not None:
+            source, fallbacks = _present(
+                column.name, (source, *mapping.fallbacks[column.name]), file_columns, warnings
+            )
         computed = mapping.computed.get(column.name)
         if computed is not None:
             computed = _computed_inputs(column, computed, file_columns, missing_mapped, warnings)
@@ -113,13 +147,44 @@ def plan_load(
                 mapping.values.get(column.name, {}),
                 derived[1] if derived else None,
                 computed,
+                fallbacks,
             )
         )
     warnings.extend(implicit.notes())
     activity = _plan_activities(mapping, file_columns, label, warnings)
     if check:
         _check_required(table, columns, activity, missing_mapped, mapping, label)
-    return LoadPlan(table, columns, activity, warnings)
+    return LoadPlan(
+        table, columns, activity, warnings, mapping.row_filter, mapping.duplicates,
+        mapping.order_by, implicit.read,
+    )  # fmt: skip
+
+
+def _present(
+    name: str, listed: tuple[str, ...], file_columns: list[str], warnings: list[str]
+) -> tuple[str, tuple[str, ...]]:
+    """Of a ``[columns]`` list, the columns the file has (the first, and the others)."""
+    present = [c for c in listed if c in file_columns]
+    if not present:
+        return listed[0], ()  # reported as missing, like a single mapped column
+    absent = [c for c in listed if c not in file_columns]
+    if absent:
+        shown = ", ".join(repr(c) for c in absent)
+        warnings.append(f"{name}: {shown} not in the file; read from {present[0]!r}")
+    return present[0], tuple(present[1:])
+
+
+def _check_condition_columns(mapping: Mapping, file_columns: list[str], label: str) -> None:
+    """The columns that filters and rules test must be in the file: else every row fails."""
+    named = [("[filter] keep", c) for c, _ in mapping.row_filter.keep]
+    named += [("[filter] drop", c) for c, _ in mapping.row_filter.drop]
+    for rule in mapping.activity_rules:
+        named += [(f"[[events.rules]] {rule.number} when", c) for c, _ in rule.when]
+    absent = [(where, c) for where, c in named if c not in file_columns]
+    if absent:
+        listed = ", ".join(f"{c!r} (from {where})" for where, c in absent)
+        noun = "column" if len(absent) == 1 else "columns"
+        raise InputError(f"{label}: {noun} {listed} not in the file")
 
 
 class _ImplicitMatches:
@@ -184,6 +249,7 @@ def _check_required(
 ) -> None:
     problems: list[tuple[str, str]] = []  # (column, why nothing provides it)
     specs = list(mapping.activities.items())
+    specs += [(rule.describe(), rule.spec) for rule in mapping.activity_rules]
     if mapping.default_activity is not None:
         specs.append(("(default)", mapping.default_activity))
     for plan in columns:
@@ -250,9 +316,11 @@ def _plan_activities(
             f"{label}: activity column {mapping.activity_column!r} "
             "(from [events] activity_column) is missing"
         )
-    specs = list(mapping.activities.values())
+    named: list[tuple[str | None, ActivitySpec]] = list(mapping.activities.items())
+    named += [(None, rule.spec) for rule in mapping.activity_rules]
     if mapping.default_activity is not None:
-        specs.append(mapping.default_activity)
+        named.append((None, mapping.default_activity))
+    specs = [spec for _, spec in named]
     constant_names = sorted({name for spec in specs for name in spec.constants})
     pairs = sorted({pair for spec in specs for pair in spec.copy.items()})
     cleared = sorted({name for spec in specs for name in spec.clear})
@@ -268,7 +336,8 @@ def _plan_activities(
 
     def rows(named: list[tuple[str | None, ActivitySpec]]) -> pa.Table:
         data: dict[str, pa.Array] = {
-            "_activity": pa.array([name for name, _ in named], pa.string())
+            "_idx": pa.array(range(len(named)), pa.int64()),
+            "_activity": pa.array([name for name, _ in named], pa.string()),
         }
         for name, col in constants.items():
             data[col] = pa.array([spec.constants.get(name) for _, spec in named], pa.string())
@@ -278,8 +347,9 @@ def _plan_activities(
             data[col] = pa.array([name in spec.clear for _, spec in named], pa.bool_())
         return pa.table(data)
 
-    lookup = rows(list(mapping.activities.items()))
-    default = (
-        rows([(None, mapping.default_activity)]) if mapping.default_activity is not None else None
-    )
-    return ActivityPlan(mapping.activity_column, lookup, default, constants, copies, clears)
+    first_rule = len(mapping.activities)
+    default = len(named) - 1 if mapping.default_activity is not None else None
+    return ActivityPlan(
+        mapping.activity_column, rows(named), list(mapping.activity_rules), first_rule, default,
+        constants, copies, clears,
+    )  # fmt: skip

@@ -1,15 +1,17 @@
 """Read a source file into Arrow, numbering every data record and setting malformed ones aside.
 
-Row numbers are 1-based data-record numbers: for CSV/TSV the n-th record after the header
-(blank lines are not records), for JSON Lines the line number, for Parquet the row position.
+Row numbers are 1-based data-record numbers: for CSV/TSV and aligned text the n-th record
+after the header (blank lines are not records), for JSON Lines the line number, for Parquet
+the row position, for XES the event's position, for Excel the sheet's row number.
 Malformed records (a CSV line with the wrong number of fields, a JSON line that is not an
 object) do not stop the load: they come back in ``RawFile.malformed`` for the quarantine.
+Excel, XES and aligned text have their own modules (:mod:`~supportkpi.ingest.xlsx_reader`,
+:mod:`~supportkpi.ingest.xes_reader`, :mod:`~supportkpi.ingest.text_reader`).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +21,17 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from supportkpi.errors import InputError, UnsupportedError
+from supportkpi.ingest.raw_table import ROW, RawFile, malformed_table, numbered, unique_names
+from supportkpi.ingest.text_reader import read_fixed_width, read_whitespace
+from supportkpi.ingest.xes_reader import read_xes
+from supportkpi.ingest.xlsx_reader import read_xlsx
 
-#: Name of the row-number column added to every raw table (kept clear of source names).
-ROW = "__supportkpi_row"
+__all__ = ["FORMATS", "ROW", "RawFile", "detect_format", "read_raw"]
+
+#: Every format a file can be read as (``--format``, ``[source] format``).
+FORMATS = ("csv", "tsv", "parquet", "jsonl", "xlsx", "xes")
+#: ``[source] delimiter`` value that splits fields on runs of blanks.
+WHITESPACE = "whitespace"
 
 _EXTENSIONS = {
     ".csv": "csv",
@@ -33,46 +43,42 @@ _EXTENSIONS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".json": "jsonl",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".xes": "xes",
 }
-_ALIASES = {"ndjson": "jsonl", "json": "jsonl", "json_lines": "jsonl"}
+_ALIASES = {"ndjson": "jsonl", "json": "jsonl", "json_lines": "jsonl", "excel": "xlsx"}
 _COMPRESSED = (".gz", ".bz2", ".zst", ".lz4")
-_MAX_SHOWN = 200  # characters of a malformed record kept in the quarantine
-
-
-@dataclass
-class RawFile:
-    """Source columns (any Arrow types) plus ``ROW``, and the malformed records set aside."""
-
-    table: pa.Table
-    malformed: pa.Table  # row_number, value, message
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def rows_in(self) -> int:
-        return self.table.num_rows + self.malformed.num_rows
+_LISTED = "csv, tsv, parquet, jsonl, xlsx or xes"
 
 
 def detect_format(path: Path, requested: str | None) -> str:
     """The format named by ``requested``, else the one the file extension implies."""
     if requested:
         fmt = _ALIASES.get(requested.lower(), requested.lower())
-        if fmt in ("xlsx", "xls", "excel"):
-            raise UnsupportedError("Excel files are not supported; save the sheet as CSV")
-        if fmt not in ("csv", "tsv", "parquet", "jsonl"):
-            raise InputError(f"unknown format {requested!r}; use csv, tsv, parquet or jsonl")
+        if fmt == "xls":
+            raise UnsupportedError(_OLD_EXCEL)
+        if fmt not in FORMATS:
+            raise InputError(f"unknown format {requested!r}; use {_LISTED}")
         return fmt
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] in _COMPRESSED:
         suffixes = suffixes[:-1]
     ext = suffixes[-1] if suffixes else ""
-    if ext in (".xlsx", ".xls"):
-        raise UnsupportedError(f"{path.name}: Excel files are not supported; save the sheet as CSV")
+    if ext == ".xls":
+        raise UnsupportedError(f"{path.name}: {_OLD_EXCEL}")
     if ext not in _EXTENSIONS:
         raise InputError(
-            f"{path.name}: cannot tell the format from the extension; pass --format "
-            "csv, tsv, parquet or jsonl"
+            f"{path.name}: cannot tell the format from the extension; pass --format {_LISTED}"
         )
+    if _EXTENSIONS[ext] == "xlsx" and len(suffixes) < len(path.suffixes):
+        raise InputError(f"{path.name}: an Excel workbook is already compressed; unpack it")
     return _EXTENSIONS[ext]
+
+
+_OLD_EXCEL = (
+    "old Excel .xls workbooks are not supported; save the sheet as .xlsx (Excel 2007+) or CSV"
+)
 
 
 def read_raw(
@@ -81,17 +87,31 @@ def read_raw(
     delimiter: str | None = None,
     encoding: str = "utf-8",
     null_values: tuple[str, ...] = (),
+    sheet: str | None = None,
+    widths: tuple[int, ...] = (),
 ) -> RawFile:
-    """Read ``path`` as ``fmt`` (csv, tsv, parquet, jsonl) into a :class:`RawFile`."""
+    """Read ``path`` as ``fmt`` (see ``FORMATS``) into a :class:`RawFile`.
+
+    ``sheet`` names an Excel sheet (default the first). For csv/tsv, ``widths`` reads
+    fixed-width columns and ``delimiter="whitespace"`` splits fields on runs of blanks.
+    """
     if not path.is_file():
         raise InputError(f"{path}: file not found")
+    if fmt == "xlsx":
+        return read_xlsx(path, sheet, null_values)
+    if fmt == "xes":
+        return read_xes(path, null_values)
+    if fmt in ("csv", "tsv") and widths:
+        return read_fixed_width(path, widths, encoding, null_values)
+    if fmt in ("csv", "tsv") and delimiter == WHITESPACE:
+        return read_whitespace(path, encoding, null_values)
     try:
         if fmt in ("csv", "tsv"):
             sep = delimiter or ("\t" if fmt == "tsv" else ",")
             return _read_csv(path, sep, encoding, null_values)
         if fmt == "parquet":
             table = pq.read_table(path)
-            return RawFile(_numbered(table, np.arange(1, table.num_rows + 1)), _malformed([]))
+            return RawFile(numbered(table, np.arange(1, table.num_rows + 1)), malformed_table([]))
         return _read_jsonl(path, null_values)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path.name}: cannot read as {fmt}: {_first_line(exc)}") from None
@@ -99,7 +119,7 @@ def read_raw(
 
 def _read_csv(path: Path, sep: str, encoding: str, null_values: tuple[str, ...]) -> RawFile:
     header = _csv_header(path, sep, encoding)
-    names, warnings = _unique_names(header)
+    names, warnings = unique_names(header)
     convert = pacsv.ConvertOptions(
         column_types={name: pa.string() for name in names},
         null_values=list(null_values),
@@ -131,7 +151,7 @@ def _read_csv(path: Path, sep: str, encoding: str, null_values: tuple[str, ...])
         )
         if not bad:
             rows = np.arange(1, table.num_rows + 1)
-            return RawFile(_numbered(table, rows), _malformed([]), warnings)
+            return RawFile(numbered(table, rows), malformed_table([]), warnings)
         if all(number is not None for number, *_ in bad):
             break
     bad_rows = np.array([number - 1 for number, *_ in bad if number is not None], dtype=np.int64)
@@ -142,24 +162,7 @@ def _read_csv(path: Path, sep: str, encoding: str, null_values: tuple[str, ...])
         for number, text, expected, actual in bad
         if number is not None
     ]
-    return RawFile(_numbered(table, good_rows), _malformed(malformed), warnings)
-
-
-def _unique_names(header: list[str]) -> tuple[list[str], list[str]]:
-    """Name blank header cells ``column<N>`` and repeats ``<name>.<N>`` (N: 1-based position)."""
-    names: list[str] = []
-    warnings = []
-    for position, name in enumerate(header, start=1):
-        if not name.strip():
-            names.append(f"column{position}")
-        elif name in names:
-            names.append(f"{name}.{position}")
-            warnings.append(
-                f"column {name!r} appears twice; column {position} read as {names[-1]!r}"
-            )
-        else:
-            names.append(name)
-    return names, warnings
+    return RawFile(numbered(table, good_rows), malformed_table(malformed), warnings)
 
 
 def _csv_header(path: Path, sep: str, encoding: str) -> list[str]:
@@ -205,7 +208,7 @@ def _read_jsonl(path: Path, null_values: tuple[str, ...]) -> RawFile:
                 if len(column) == index:
                     column.append(None)
     table = pa.table({name: pa.array(values, pa.string()) for name, values in columns.items()})
-    return RawFile(_numbered(table, np.array(rows, dtype=np.int64)), _malformed(malformed))
+    return RawFile(numbered(table, np.array(rows, dtype=np.int64)), malformed_table(malformed))
 
 
 def _json_text(value: object, nulls: set[str]) -> str | None:
@@ -217,24 +220,6 @@ def _json_text(value: object, nulls: set[str]) -> str | None:
         return json.dumps(value, ensure_ascii=False)
     text = str(value)
     return None if text in nulls else text
-
-
-def _numbered(table: pa.Table, rows: np.ndarray) -> pa.Table:
-    if ROW in table.column_names:
-        table = table.drop_columns([ROW])
-    if table.num_columns == 0:
-        return pa.table({ROW: pa.array(rows, pa.int64())})
-    return table.append_column(ROW, pa.array(rows, pa.int64()))
-
-
-def _malformed(records: list[tuple[int, str, str]]) -> pa.Table:
-    return pa.table(
-        {
-            "row_number": pa.array([r[0] for r in records], pa.int64()),
-            "value": pa.array([r[1][:_MAX_SHOWN] for r in records], pa.string()),
-            "message": pa.array([r[2] for r in records], pa.string()),
-        }
-    )
 
 
 def _first_line(exc: BaseException) -> str:

@@ -61,11 +61,20 @@ def rejects_sql(plan: LoadPlan, file_param: str, source_json: str, source: Sourc
             {message("m.label", "_bad_value", "m.text")} AS message, w._row_key AS row_key
         FROM {WORK} w JOIN {REASONS} m ON m.col = w._bad_col AND m.rule = w._bad_rule
         WHERE _bad_rule IS NOT NULL"""
+    dup_rule = "duplicate_key"
     dup_text = (
         "'is a duplicate key in this file; row ' || CAST(_first_row AS VARCHAR) || ' is kept'"
     )
+    if plan.duplicates == "keep_last":
+        # Earlier snapshots of a record (one row per update): the last one is the record.
+        dup_rule = "older_snapshot"
+        last = f"the last by {plan.order_by}" if plan.order_by else "the last in the file"
+        dup_text = (
+            "'has a later snapshot in this file; row ' || CAST(_first_row AS VARCHAR) || "
+            f"' ({last}) is kept'"
+        )
     dups = f"""SELECT w._row, '{key_cols}' AS column_name, {key_value} AS value,
-            'duplicate_key' AS rule,
+            '{dup_rule}' AS rule,
             {message(f"'key ({key_cols})'", key_value, dup_text)} AS message,
             {key_json_sql(plan.table.key, lambda k: f"w.{v[k]}")} AS row_key
         FROM {WORK} w JOIN {DUPS} d ON {key_match(plan)}
@@ -78,11 +87,13 @@ def rejects_sql(plan: LoadPlan, file_param: str, source_json: str, source: Sourc
 
 def reasons(plan: LoadPlan, options: CastOptions) -> pa.Table:
     """One row per (column, rule): the column's name and label and the rule's explanation."""
-    rows: list[tuple[int, str, str, str, str]] = []
+    rows: list[tuple[int, str, str | None, str, str]] = []
     for i, p in enumerate(plan.columns):
         name = p.column.name
         label = f"column '{name}'"
-        if p.source and p.source != name:
+        if p.fallbacks:
+            label += " (from " + " or ".join(f"'{s}'" for s in p.sources) + ")"
+        elif p.source and p.source != name:
             label += f" (from '{p.source}')"
         if p.computed is not None:
             label += f" ({p.computed.describe()})"
@@ -92,6 +103,9 @@ def reasons(plan: LoadPlan, options: CastOptions) -> pa.Table:
             elif rule == "duration" and name in options.durations:
                 text = f"is not a duration in format {options.durations[name]!r}"
             rows.append((i, rule, name, label, text))
+    if plan.row_filter:
+        shown = plan.row_filter.describe()
+        rows.append((-2, "filtered", None, "the row", f"is left out by [filter] ({shown})"))
     if plan.activity is not None:
         column = plan.activity.column
         rows.append(
@@ -100,7 +114,8 @@ def reasons(plan: LoadPlan, options: CastOptions) -> pa.Table:
                 "unknown_activity",
                 column,
                 f"activity column '{column}'",
-                "is not listed in [events.activities] (and there is no [events] default)",
+                "is not listed in [events.activities], matches no [[events.rules]] "
+                "(and there is no [events] default)",
             )
         )
     cols: list[tuple[object, ...]] = list(zip(*rows, strict=True)) if rows else [()] * 5

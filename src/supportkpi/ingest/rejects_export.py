@@ -64,7 +64,19 @@ def export_rejects(
         )
     spec = get_table(tables[0])
     read_as = load_mapping(mapping, spec)
-    fmt = detect_format(target, read_as.format)
+    # Excel, XES and aligned text are read, not written: the export takes its file's extension.
+    readable_only = read_as.format in ("xlsx", "xes")
+    fmt = detect_format(target, None if readable_only else read_as.format)
+    if fmt in ("xlsx", "xes"):
+        raise InputError(
+            f"{target.name}: rejects are written as csv, tsv, jsonl or parquet, not {fmt}; "
+            "give the file one of those extensions"
+        )
+    if read_as.widths or read_as.delimiter == "whitespace":
+        raise InputError(
+            "the mapping reads aligned text, which the export does not write; export "
+            "without --map (as CSV) and load the fixed file with a CSV mapping"
+        )
     rows = sorted(
         (e for e in entries if e["source_row"] is not None),
         key=lambda e: (e["load_id"], e["row_number"] or 0),

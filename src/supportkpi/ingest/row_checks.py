@@ -16,11 +16,12 @@ from supportkpi.ingest.casts import (
     computed_text,
     default_value,
     parse,
+    when_sql,
 )
 from supportkpi.ingest.event_keys import event_id_sql
-from supportkpi.ingest.plan import ColumnPlan, LoadPlan
+from supportkpi.ingest.plan import ActivityPlan, ColumnPlan, LoadPlan
 from supportkpi.ingest.readers import ROW
-from supportkpi.ingest.work_tables import DEFAULT, DUPS, LOOKUP, RAW, WORK, value_names
+from supportkpi.ingest.work_tables import DUPS, LOOKUP, RAW, WORK, value_names
 from supportkpi.schema import Column
 from supportkpi.schema.tables import SURVEY_SCALES
 from supportkpi.store import quote_ident
@@ -34,16 +35,22 @@ def work_sql(plan: LoadPlan, options: CastOptions, params: Params) -> str:
     texts = [f"{_text_sql(p, plan, params, options)} AS s{i}" for i, p in enumerate(plan.columns)]
     joins = ""
     act_text = "CAST(NULL AS VARCHAR)"
-    unknown = "FALSE"
+    unknown = uncovered = "FALSE"
     if activity is not None:
         act_text = cleaned(f"r.{quote_ident(activity.column)}")
-        joins = f" LEFT JOIN {LOOKUP} a ON a._activity = {act_text}"
-        if activity.default is not None:
-            joins += f" CROSS JOIN {DEFAULT} d"
-        else:
-            unknown = "a._activity IS NULL"
+        matched = _rule_sql(activity, act_text, params)
+        default = "NULL" if activity.default is None else str(activity.default)
+        # x: the activity listed by name; a: the spec the row takes (name, rule or default).
+        joins = (
+            f" LEFT JOIN {LOOKUP} x ON x._activity = {act_text}"
+            f" LEFT JOIN {LOOKUP} a ON a._idx = coalesce({matched}, {default})"
+        )
+        unknown = "a._idx IS NULL"
+        uncovered = f"{matched} IS NULL"
+    filtered = _filter_sql(plan, params)
     mapped = (
         f"SELECT r.{quote_ident(ROW)} AS _row, {act_text} AS _act_text, {unknown} AS _unknown, "
+        f"{filtered} AS _filtered, CASE WHEN {uncovered} THEN {act_text} END AS _uncovered, "
         f"{', '.join(texts)} FROM {RAW} r{joins}"
     )
     typed = ", ".join(
@@ -70,11 +77,12 @@ def work_sql(plan: LoadPlan, options: CastOptions, params: Params) -> str:
     values = ", ".join(
         f"{default_value(p.column, f'p{i}', params)} AS v{i}" for i, p in enumerate(plan.columns)
     )
-    checked = f"""SELECT _row, _act_text, {values},
-            CASE WHEN _unknown THEN -1 {first_col} END AS _bad_col,
-            CASE WHEN _unknown THEN 'unknown_activity' ELSE coalesce({first_rule}) END
-                AS _bad_rule,
-            CASE WHEN _unknown THEN _act_text {first_value} END AS _bad_value,
+    checked = f"""SELECT _row, _act_text, _uncovered, {values},
+            CASE WHEN _filtered THEN -2 WHEN _unknown THEN -1 {first_col} END AS _bad_col,
+            CASE WHEN _filtered THEN 'filtered' WHEN _unknown THEN 'unknown_activity'
+                ELSE coalesce({first_rule}) END AS _bad_rule,
+            CASE WHEN _filtered THEN NULL WHEN _unknown THEN _act_text {first_value} END
+                AS _bad_value,
             {key_ok} AS _key_ok
         FROM (SELECT *, {", ".join(errors)} FROM (SELECT *, {typed} FROM ({mapped})))"""
     v = value_names(plan)
@@ -91,6 +99,38 @@ def work_sql(plan: LoadPlan, options: CastOptions, params: Params) -> str:
     return f"CREATE OR REPLACE TEMP TABLE {WORK} AS SELECT * EXCLUDE (_act_text) FROM ({checked})"
 
 
+def _rule_sql(activity: ActivityPlan, act_text: str, params: Params) -> str:
+    """SQL of the lookup row a source row's activity matches: by name, else the first rule."""
+    whens = []
+    for i, rule in enumerate(activity.rules):
+        tests = []
+        if rule.pattern is not None:
+            tests.append(
+                f"coalesce(regexp_full_match({act_text}, {params.add(rule.pattern)}), FALSE)"
+            )
+        if rule.when:
+            tests.append(when_sql(rule.when, _source_text, params))
+        whens.append(f"WHEN {' AND '.join(tests)} THEN {activity.first_rule + i}")
+    if not whens:
+        return "x._idx"
+    return f"coalesce(x._idx, CASE {' '.join(whens)} END)"
+
+
+def _filter_sql(plan: LoadPlan, params: Params) -> str:
+    """SQL: the row is left out by ``[filter]`` (never NULL)."""
+    row_filter = plan.row_filter
+    out = []
+    if row_filter.keep:
+        out.append(f"NOT {when_sql(row_filter.keep, _source_text, params)}")
+    if row_filter.drop:
+        out.append(when_sql(row_filter.drop, _source_text, params))
+    return "(" + " OR ".join(out) + ")" if out else "FALSE"
+
+
+def _source_text(name: str) -> str:
+    return cleaned(f"r.{quote_ident(name)}")
+
+
 def _survey_scale_sql(plan: LoadPlan, i: int) -> str | None:
     """For a survey's score (column ``i``): is it a whole number on its kind's scale?"""
     if plan.table.name != "surveys" or plan.columns[i].column.name != "score":
@@ -105,14 +145,21 @@ def _survey_scale_sql(plan: LoadPlan, i: int) -> str | None:
 
 
 def dups_sql(plan: LoadPlan) -> str:
-    """Keys seen more than once among valid rows (a rejected row never shadows a good one).
+    """Keys seen more than once among valid rows (a rejected row never shadows a good one),
+    with the row kept: the first, or with ``keep_last`` the last by ``order_by`` then file
+    order (an empty ``order_by`` value counts as the oldest).
 
     An aggregate, not a window over the wide work table: files rarely repeat keys, so this
     is usually empty and cheap.
     """
-    keys = ", ".join(value_names(plan)[k] for k in plan.table.key)
+    v = value_names(plan)
+    keys = ", ".join(v[k] for k in plan.table.key)
+    kept_row = "min(_row)"
+    if plan.duplicates == "keep_last":
+        order = f"{v[plan.order_by]} DESC NULLS LAST, " if plan.order_by else ""
+        kept_row = f"first(_row ORDER BY {order}_row DESC)"
     return f"""CREATE OR REPLACE TEMP TABLE {DUPS} AS
-        SELECT {keys}, min(_row) AS _first_row FROM {WORK}
+        SELECT {keys}, {kept_row} AS _first_row FROM {WORK}
         WHERE _bad_rule IS NULL GROUP BY ALL HAVING count(*) > 1"""
 
 
@@ -130,7 +177,12 @@ def _text_sql(plan: ColumnPlan, load: LoadPlan, params: Params, options: CastOpt
         return computed_text(
             plan.computed, plan.column, source_text, canonical_text, options, params
         )
-    text = cleaned(f"r.{quote_ident(plan.source)}") if plan.source else "CAST(NULL AS VARCHAR)"
+    if plan.fallbacks:  # [columns] x = ["a", "b"]: the first non-empty of them
+        text = f"coalesce({', '.join(_source_text(name) for name in plan.sources)})"
+    elif plan.source:
+        text = _source_text(plan.source)
+    else:
+        text = "CAST(NULL AS VARCHAR)"
     if plan.values:
         # A value mapped to "" empties the cell.
         whens = " ".join(
@@ -152,11 +204,8 @@ def _text_sql(plan: ColumnPlan, load: LoadPlan, params: Params, options: CastOpt
     activity = load.activity
     if activity is None:
         return text
-    has_default = activity.default is not None
 
     def field(col: str) -> str:
-        if has_default:
-            return f"(CASE WHEN a._activity IS NOT NULL THEN a.{col} ELSE d.{col} END)"
         return f"a.{col}"
 
     name = plan.column.name

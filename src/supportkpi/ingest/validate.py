@@ -4,8 +4,10 @@ The raw Arrow table is registered in DuckDB and turned into canonical columns by
 statement of generated SQL (identifiers quoted, user values passed as parameters). Each row
 gets its first problem, if any: ``required`` (empty required value), a parse rule
 (``timestamp``, ``number``, ``integer``, ``boolean``, ``date``, ``list``, ``duration``),
-``enum`` (a value outside a closed enum), ``unknown_activity``; then ``duplicate_key`` for a
-later row repeating a key of this file (the first is kept). Event logs without an
+``enum`` (a value outside a closed enum), ``unknown_activity``, ``filtered`` (left out by
+``[filter]``, checked first); then ``duplicate_key`` for a later row repeating a key of this
+file (the first is kept), or with ``[source] duplicates = "keep_last"`` ``older_snapshot``
+for every row of a key but its last. Event logs without an
 ``event_id`` get a stable one, see :mod:`supportkpi.ingest.event_keys`.
 
 A rejected row keeps its whole source row (every column as text, as read) and its key where
@@ -20,7 +22,7 @@ that of the rejects in :mod:`supportkpi.ingest.reject_rows`, the table names the
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
@@ -31,7 +33,6 @@ from supportkpi.ingest.readers import RawFile
 from supportkpi.ingest.reject_rows import SourceRow, malformed_rejects, reasons, rejects_sql
 from supportkpi.ingest.row_checks import dups_sql, work_sql
 from supportkpi.ingest.work_tables import (
-    DEFAULT,
     DUPS,
     LOOKUP,
     RAW,
@@ -53,6 +54,8 @@ class Validated:
     stored_links: pa.Table | None = None
     #: The source rows of ``good`` (``source_row`` JSON texts), when asked for.
     stored_sources: pa.Table | None = None
+    #: Event logs: source activities no listed activity or rule covers, with their rows.
+    uncovered: list[tuple[str, int]] = field(default_factory=list)
 
 
 def validate(
@@ -73,13 +76,17 @@ def validate(
     activity = plan.activity
     if activity is not None:
         con.register(LOOKUP, activity.lookup)
-        if activity.default is not None:
-            con.register(DEFAULT, activity.default)
     con.register(REASONS, reasons(plan, options))
     try:
         params = Params()
         con.execute(work_sql(plan, options, params), params.values)
         con.execute(dups_sql(plan))
+        uncovered: list[tuple[str, int]] = []
+        if activity is not None:
+            uncovered = con.execute(
+                f"SELECT _uncovered, count(*) FROM {WORK} WHERE _uncovered IS NOT NULL "
+                "GROUP BY 1 ORDER BY 2 DESC, 1"
+            ).fetchall()
         good = con.execute(_good_sql(plan)).to_arrow_table()
         params = Params()
         file_param = params.add(label)
@@ -100,11 +107,11 @@ def validate(
             ).to_arrow_table()
         malformed = malformed_rejects(raw, label)
     finally:
-        for name in (RAW, LOOKUP, DEFAULT, REASONS):
+        for name in (RAW, LOOKUP, REASONS):
             with contextlib.suppress(duckdb.Error):  # not every plan registers all
                 con.unregister(name)
     all_rejects = pa.concat_tables([malformed, rejects_table.cast(malformed.schema)])
-    return Validated(good, all_rejects, links, sources)
+    return Validated(good, all_rejects, links, sources, uncovered)
 
 
 def drop_work_tables(con: duckdb.DuckDBPyConnection) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from supportkpi.ingest.plan import LoadPlan
 
-RAW, LOOKUP, DEFAULT = "_ingest_raw", "_ingest_activities", "_ingest_activity_default"
+RAW, LOOKUP = "_ingest_raw", "_ingest_activities"
 WORK, DUPS, REASONS = "_ingest_work", "_ingest_dups", "_ingest_reasons"
 
 
