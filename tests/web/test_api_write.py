@@ -268,3 +268,26 @@ def test_upload_names_cannot_leave_the_upload_folder(tmp_path: Path) -> None:
     assert Path(logged).name == "evil_name.csv"
     assert Path(logged).parent.name.startswith("supportkpi-upload-")
     assert not (tmp_path / "outside").exists()
+
+
+def test_ingest_takes_an_excel_workbook(tmp_path: Path) -> None:
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["March tickets"])  # a title above the header row
+    sheet.append(["ticket_id", "created_at", "channel"])
+    sheet.append(["x1", datetime(2024, 3, 3, 9), "chat"])
+    sheet.append(["x2", datetime(2024, 3, 4, 9), "email"])
+    data = io.BytesIO()
+    book.save(data)
+    db = _store(tmp_path / "xlsx.duckdb")
+    with TestClient(create_app(db), base_url="http://127.0.0.1") as client:
+        upload = {"file": ("march.xlsx", data.getvalue(), "application/octet-stream")}
+        response = client.post("/api/ingest/tickets", files=upload)
+        assert response.status_code == 200, response.text
+        assert response.json()["inserted"] == 2
+        assert _volume(client) == 4.0

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse
 
 from supportkpi.ingest.loader import check_inputs, ingest_file
+from supportkpi.ingest.readers import FORMATS
 from supportkpi.report.rows import plain
 from supportkpi.store.quarantine import quarantine_entries
 from supportkpi.store.store import SUMMARY_KEYS
@@ -52,11 +53,14 @@ def loads(state: State) -> JSONResponse:
 def ingest(
     state: State,
     table: str,
-    file: Annotated[UploadFile, File(description="CSV, TSV, Parquet or JSON Lines file.")],
+    file: Annotated[
+        UploadFile,
+        File(description="CSV, TSV, Parquet, JSON Lines, Excel (.xlsx) or XES event log file."),
+    ],
     mapping: Annotated[
         UploadFile | None, File(description="Mapping file (TOML): columns, values, events.")
     ] = None,
-    format: Annotated[str | None, Form(description="csv, tsv, parquet or jsonl.")] = None,
+    format: Annotated[str | None, Form(description=", ".join(FORMATS) + ".")] = None,
 ) -> JSONResponse:
     """Load one file into a canonical table; the summary of `supportkpi ingest --json`."""
     with tempfile.TemporaryDirectory(prefix="supportkpi-upload-") as tmp:
