@@ -132,24 +132,29 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(path)
 
 
-def _requests(metric: str, dims: tuple[str, ...], seed: int) -> list[dict[str, Any]]:
-    """Requests of one metric that share shapes: ranges, grains and filters vary."""
+def _requests(metric: str, dims: tuple[str, ...], seed: int) -> list[list[dict[str, Any]]]:
+    """Two rounds of one metric's requests: the second has the first one's shapes (grain,
+    filters, which bounds are given) with other values (ranges, filter values)."""
     rng = random.Random(seed)
-    out = []
-    for _ in range(3):
-        start = date(2024, 1, 1) + timedelta(days=rng.randrange(0, 120))
-        request: dict[str, Any] = {
-            "metrics": [metric],
-            "start": start,
-            "end": start + timedelta(days=rng.choice((14, 31))),
-            "grain": rng.choice((None, "week")),
-        }
-        if "team" in dims:
-            request["where"] = {"team": [rng.choice(("billing", "tech", "general", "none"))]}
-        out.append(request)
-    # The same shapes again, with no end: "now" moves between requests.
-    out.append({"metrics": [metric], "start": date(2024, 3, 1)})
-    return out
+    rounds: list[list[dict[str, Any]]] = [[], []]
+    for grain in (None, "week"):
+        span = timedelta(days=rng.choice((14, 31)))
+        teams = rng.sample(("billing", "tech", "general", "none"), 2)
+        for requests, team in zip(rounds, teams, strict=True):
+            start = date(2025, 9, 1) + timedelta(days=rng.randrange(0, 300))
+            request: dict[str, Any] = {
+                "metrics": [metric],
+                "start": start,
+                "end": start + span,
+                "grain": grain,
+            }
+            if "team" in dims:
+                request["where"] = {"team": [team]}
+            requests.append(request)
+    for requests, start in zip(rounds, (date(2026, 9, 1), date(2026, 8, 1)), strict=True):
+        # No end: "now" is a value too.
+        requests.append({"metrics": [metric], "start": start})
+    return rounds
 
 
 def _answer(session: Session, request: dict[str, Any]) -> pd.DataFrame:
@@ -165,14 +170,12 @@ def test_shared_statements_answer_as_fresh_ones(demo_db: str, metric: str) -> No
     fresh = Session(demo_db, config=CONFIG)
     fresh.backend.supports_templates = False  # type: ignore[misc]
     try:
-        requests = _requests(metric, get_metric(metric).dimensions, seed=len(metric))
-        wanted = [_answer(fresh, request) for request in requests]
-        for _round in range(2):  # the second round reuses every shape
-            for request, want in zip(requests, wanted, strict=True):
-                got = _answer(shared, request)
+        for requests in _requests(metric, get_metric(metric).dimensions, seed=len(metric)):
+            for request in requests:  # the second round binds new values to the shapes
+                got, want = _answer(shared, request), _answer(fresh, request)
                 pd.testing.assert_frame_equal(got, want, check_dtype=False, obj=str(request))
     finally:
         shared.close()
         fresh.close()
     if missing_basis(shared.backend, get_metric(metric)) is None:
-        assert shape_cache(shared.backend).hits > 0  # the second round found its shapes
+        assert shape_cache(shared.backend).hits > 0  # the second round reused the shapes
