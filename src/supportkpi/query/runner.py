@@ -186,8 +186,6 @@ def _expression(
     built = sel.metric.build(ctx)
     keys, lo, hi = list(query.by), values.lo, values.hi
     frame = sel.metric.aggregation_kind.frame
-    # Levels and open items by period read a table of the range's bucket ends, so their
-    # statements are not shared across ranges; without a grain they are.
     if frame == "level":
         rows = keep_filtered(built, values.where, as_literals)
         return cumulative_frame(backend, rows, keys, query, lo, hi)

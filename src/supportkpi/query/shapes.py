@@ -5,7 +5,7 @@ brings: its range start and end, "now" for clocks still running, and its filter 
 first request of a shape builds the expression twice, with its own values and with perturbed
 ones, and keeps the statement with parameters that :func:`template_of` derives from the pair.
 Later requests of the shape skip building and compiling and bind their values. A shape whose
-statement depends on a value in any other way (a table of the range's buckets, a bound
+statement depends on a value in any other way (a table built per request, a bound
 computed from the end) is remembered as not parameterisable and runs as before.
 
 Templates are kept per open backend: a backend's statements name its own temporary tables,
