@@ -66,7 +66,7 @@ def current_facts(con: Any) -> dict[tuple[str, str, int], str]:
 #: Written by `supportkpi export` beside the tables: which fact files match which tables.
 PARQUET_MANIFEST = "_facts.json"
 #: The tables the stored facts are computed from; a changed file makes them stale.
-SOURCE_TABLES = ("tickets", "ticket_events", "customers")
+SOURCE_TABLES = ("tickets", "ticket_events", "customers", "surveys", "agents")
 
 
 def _fingerprint(path: Path) -> list[int]:

@@ -1,12 +1,14 @@
-"""Stored facts, kept current by every load (see ``docs/stored-facts.md``).
+"""Stored facts, kept current by every load (see ``docs/always-on.md``).
 
-The per-ticket facts and the status events are the expensive part of most KPI queries: they
-read every event of every ticket. A store keeps them as tables, written by the same Ibis
-definitions the queries use (:mod:`supportkpi.metrics.ticket_facts`), so there is one
-definition and two ways to run it:
+The per-ticket facts, the status events and the surveys with their dimensions are the
+expensive part of most KPI queries: they read every event of every ticket, or join every
+survey to its ticket. A store keeps them as tables, written by the same Ibis definitions the
+queries use (:mod:`supportkpi.metrics.ticket_facts`, :mod:`supportkpi.metrics.surveys`), so
+there is one definition and two ways to run it:
 
-* **incrementally**, inside a load's transaction: the rows of the tickets the load wrote (and
-  of the tickets of the customers it wrote) are deleted and computed again from their own rows;
+* **incrementally**, inside a load's transaction: the rows the load may have changed (each
+  fact's touched keys, :mod:`supportkpi.facts.touched`) are deleted and computed again from
+  the canonical tables limited to those keys;
 * **from scratch**, when a fact is missing, its definition's version changed, or a load went
   by without refreshing it (`supportkpi facts rebuild` does this for all of them).
 
@@ -21,74 +23,58 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from supportkpi.engine.backends import DuckDBBackend
-from supportkpi.engine.stored_facts import CATALOG, CATALOG_DDL, FactSpec, current_facts
-from supportkpi.metrics import ticket_facts
+from supportkpi.engine.stored_facts import FactSpec
+from supportkpi.facts.catalog import current_facts_keys, read_catalog, record
+from supportkpi.facts.touched import (
+    TICKET_TABLES,
+    StoreBackend,
+    touched_responses,
+    touched_tickets,
+)
+from supportkpi.metrics import surveys, ticket_facts
 from supportkpi.metrics.context import MetricContext
 from supportkpi.metrics.options import Options
 from supportkpi.store.store import Store, quote_ident
 
-_TOUCHED = "_facts_touched_tickets"
-#: Tables whose rows only change the facts of their own tickets.
-_TICKET_TABLES = ("tickets", "ticket_events")
+
+def _same_tickets(_store: Store, tickets: pa.Table, _table: str) -> pa.Table:
+    return tickets
 
 
 @dataclass(frozen=True)
 class StoredFact:
-    """One kind of stored fact: how to build it and which spec names it."""
+    """One kind of stored fact: how to build it, which spec names it, and how a load's
+    changes reach it (its key, the tables limited to the touched keys, the touched keys)."""
 
     name: str
     build: Callable[[MetricContext], ir.Table]
     spec: Callable[[MetricContext], FactSpec]
+    key: str = "ticket_id"
+    scoped: tuple[str, ...] = TICKET_TABLES
+    #: ``touched(store, touched tickets, the fact's table)``: a one-column table of keys.
+    touched: Callable[[Store, pa.Table, str], pa.Table] = _same_tickets
 
 
 FACTS = (
     StoredFact("tickets", ticket_facts.facts, ticket_facts.facts_spec),
     StoredFact("status_events", ticket_facts.status_events, ticket_facts.status_events_spec),
+    StoredFact(
+        "surveys",
+        surveys.surveys,
+        surveys.surveys_spec,
+        key="response_id",
+        scoped=("surveys",),
+        touched=touched_responses,
+    ),
 )
 _BY_NAME = {fact.name: fact for fact in FACTS}
 
 
-class StoreBackend(DuckDBBackend):
-    """The Ibis view of an open store's own connection (inside its transaction), optionally
-    limited to the tickets in ``_TOUCHED``. It never reads stored facts: it makes them."""
-
-    def __init__(self, store: Store, scoped: bool = False) -> None:
-        self._parquet_dir = None
-        self._scoped = scoped
-        super(DuckDBBackend, self).__init__(ibis.duckdb.from_connection(store.con), store.path)
-
-    def _open_table(self, name: str) -> ir.Table:
-        table = self.con.table(name)
-        if self._scoped and name in _TICKET_TABLES:
-            touched = self.con.table(_TOUCHED)
-            table = table.filter(table.ticket_id.isin(touched.ticket_id))
-        return table
-
-    def close(self) -> None:  # the store owns the connection
-        super(DuckDBBackend, self).close()
-
-
 def _context(backend: StoreBackend, config: dict[str, Any]) -> MetricContext:
     return MetricContext(backend=backend, options=Options.from_mapping(config))
-
-
-def _catalog(store: Store, create: bool = True) -> list[tuple[str, str, int, int]]:
-    if create:
-        store.con.execute(CATALOG_DDL)
-    else:
-        found = store.con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [CATALOG]
-        ).fetchone()
-        if found != (1,):
-            return []
-    rows = store.con.execute(f"SELECT name, config_key, version, load_id FROM {CATALOG}")
-    return [(n, k, int(v), int(load)) for n, k, v, load in rows.fetchall()]
 
 
 def _wanted(
@@ -104,31 +90,6 @@ def _wanted(
     return list(unique.values())
 
 
-def touched_tickets(store: Store) -> pa.Table:
-    """The tickets whose facts the open transaction may have changed."""
-    ids: list[pa.Array | pa.ChunkedArray] = []
-    customers: list[pa.Array | pa.ChunkedArray] = []
-    for change in store.changes:
-        if change.table in _TICKET_TABLES:
-            ids.append(change.rows.column("ticket_id"))
-        elif change.table == "customers":
-            customers.append(change.rows.column("customer_id"))
-    if customers:
-        store.con.register("_facts_customers", pa.table({"id": pa.chunked_array(customers)}))
-        try:
-            of_customers = store.con.execute(
-                "SELECT ticket_id FROM tickets WHERE customer_id IN "
-                "(SELECT id FROM _facts_customers)"
-            ).to_arrow_table()
-        finally:
-            store.con.unregister("_facts_customers")
-        ids.append(of_customers.column("ticket_id"))
-    if not ids:
-        return pa.table({"ticket_id": pa.array([], pa.string())})
-    every = pa.chunked_array([pc.cast(a, pa.string()) for a in ids])
-    return pa.table({"ticket_id": pc.unique(every)})
-
-
 def keep_facts_current(store: Store) -> None:
     """Bring every stored fact up to date with the open transaction (a ``before_commit``)."""
     refresh(store)
@@ -137,17 +98,14 @@ def keep_facts_current(store: Store) -> None:
 def refresh(store: Store, rebuild: bool = False, extra: Iterable[dict[str, Any]] = ()) -> int:
     """Update the stored facts inside the open transaction; return how many were rebuilt.
 
-    A fact current with the last load before this transaction is updated for the touched
-    tickets only; any other (missing, stale, of another version) is rebuilt from scratch.
+    A fact current with the last load before this transaction is updated for its touched
+    keys only; any other (missing, stale, of another version) is rebuilt from scratch.
     """
     load_id = store.next_load_id() - 1
-    catalog = {(n, k): (v, load) for n, k, v, load in _catalog(store)}
-    touched = None if rebuild or store.cleared else touched_tickets(store)
+    catalog = {(n, k): (v, load) for n, k, v, load in read_catalog(store)}
+    tickets = None if rebuild or store.cleared else touched_tickets(store)
     rebuilt = 0
     full = StoreBackend(store)
-    scoped = StoreBackend(store, scoped=True)
-    if touched is not None:
-        store.con.register(_TOUCHED, touched)
     done: set[tuple[str, str]] = set()
     try:
         for config in _wanted(catalog, extra):
@@ -157,18 +115,15 @@ def refresh(store: Store, rebuild: bool = False, extra: Iterable[dict[str, Any]]
                     continue  # the same stored fact under a fuller configuration
                 done.add((spec.name, spec.config_key))
                 have = catalog.get((spec.name, spec.config_key))
-                current = have == (spec.version, store.load_before)
-                if touched is not None and current:
-                    _update(store, fact, spec, scoped, config, touched.num_rows)
+                if tickets is not None and have == (spec.version, store.load_before):
+                    touched = fact.touched(store, tickets, spec.table_name)
+                    _update(store, fact, spec, config, touched)
                 else:
                     _create(store, fact, spec, full, config)
                     rebuilt += 1
-                _record(store, spec, load_id)
+                record(store, spec, load_id)
     finally:
-        if touched is not None:
-            store.con.unregister(_TOUCHED)
         full.close()
-        scoped.close()
     return rebuilt
 
 
@@ -181,40 +136,22 @@ def _create(
 
 
 def _update(
-    store: Store,
-    fact: StoredFact,
-    spec: FactSpec,
-    backend: StoreBackend,
-    config: dict[str, Any],
-    touched: int,
+    store: Store, fact: StoredFact, spec: FactSpec, config: dict[str, Any], touched: pa.Table
 ) -> None:
-    if not touched:
+    """Delete the touched keys' rows and compute them again from their own rows."""
+    if not touched.num_rows:
         return
-    table = quote_ident(spec.table_name)
-    store.con.execute(f"DELETE FROM {table} WHERE ticket_id IN (SELECT ticket_id FROM {_TOUCHED})")
-    sql = backend.con.compile(fact.build(_context(backend, config)))
-    store.con.execute(f"INSERT INTO {table} BY NAME {sql}")
-
-
-def _record(store: Store, spec: FactSpec, load_id: int) -> None:
-    old = store.con.execute(
-        f"SELECT table_name FROM {CATALOG} WHERE name = ? AND config_key = ?",
-        [spec.name, spec.config_key],
-    ).fetchone()
-    if old and old[0] != spec.table_name:  # another version's table: gone with its entry
-        store.con.execute(f"DROP TABLE IF EXISTS {quote_ident(old[0])}")
-    rows = store.con.execute(f"SELECT count(*) FROM {quote_ident(spec.table_name)}").fetchone()
-    store.con.execute(
-        f"INSERT OR REPLACE INTO {CATALOG} VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            spec.name,
-            spec.config_key,
-            spec.version,
-            load_id,
-            spec.table_name,
-            rows[0] if rows else 0,
-        ],
-    )
+    view = f"_facts_touched_{fact.name}"
+    store.con.register(view, touched)
+    backend = StoreBackend(store, scope={t: (fact.key, view) for t in fact.scoped})
+    try:
+        table, key = quote_ident(spec.table_name), quote_ident(fact.key)
+        store.con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM {view})")
+        sql = backend.con.compile(fact.build(_context(backend, config)))
+        store.con.execute(f"INSERT INTO {table} BY NAME {sql}")
+    finally:
+        backend.close()
+        store.con.unregister(view)
 
 
 def missing_configs(store: Store, options: Options) -> list[dict[str, Any]]:
@@ -236,19 +173,12 @@ def missing_configs(store: Store, options: Options) -> list[dict[str, Any]]:
     return list({s.config_key: json.loads(s.config_key) for s in missing}.values())
 
 
-def current_facts_keys(store: Store) -> set[tuple[str, str, int]] | None:
-    """The stored facts current with the last load, or None when the store keeps none."""
-    if not _catalog(store, create=False):
-        return None
-    return set(current_facts(store.con))
-
-
 def differences(store: Store) -> dict[str, int]:
     """Rows that differ between each stored fact and a fresh computation (0 when equal)."""
     found: dict[str, int] = {}
     backend = StoreBackend(store)
     try:
-        for name, key, version, _ in _catalog(store, create=False):
+        for name, key, version, _ in read_catalog(store, create=False):
             fact = _BY_NAME.get(name)
             if fact is None:
                 continue

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from supportkpi.engine.stored_facts import FactSpec
 from supportkpi.metrics.basis import surveys_of
 from supportkpi.metrics.context import MetricContext
 from supportkpi.metrics.query_periods import in_range, period_key
@@ -26,6 +27,14 @@ from supportkpi.metrics.ticket_facts import tickets_base
 
 DIMS = TICKET_DIMENSIONS
 FAMILY = "Surveys"
+#: The version of :func:`surveys`' rows: raise it with any change to what they hold, so that
+#: rows stored by an older version are rebuilt instead of read.
+SURVEYS_VERSION = 1
+
+
+def surveys_spec(ctx: MetricContext) -> FactSpec:
+    """The stored form of :func:`surveys` (no option changes it)."""
+    return FactSpec("surveys", SURVEYS_VERSION)
 
 
 def _flag(condition: ir.BooleanValue) -> ir.IntegerValue:
@@ -33,7 +42,11 @@ def _flag(condition: ir.BooleanValue) -> ir.IntegerValue:
 
 
 def surveys(ctx: MetricContext) -> ir.Table:
-    """Every survey row with ``at`` (answered), ``sent``, ``score`` and the dimensions."""
+    """Every survey row with ``at`` (answered), ``sent``, ``score`` and the dimensions.
+
+    Stored in a store (joining every survey to its ticket, customer and agent is most of a
+    survey KPI's work); a load refreshes the surveys it touched, see :mod:`supportkpi.facts`.
+    """
 
     def build() -> ir.Table:
         s = ctx.table("surveys")
@@ -75,7 +88,7 @@ def surveys(ctx: MetricContext) -> ir.Table:
             segment=ibis.coalesce(rows.t_segment, rows.c_segment),
         )
 
-    return ctx.cached("surveys", build)
+    return ctx.cached("surveys", build, materialize=True, stored=surveys_spec(ctx))
 
 
 def _answers(ctx: MetricContext, kind: str, low: float, high: float) -> ir.Table:

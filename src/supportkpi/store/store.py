@@ -67,7 +67,8 @@ class LoadSummary:
 
 
 #: The columns of written rows that say which derived facts they change.
-CHANGE_COLUMNS = ("ticket_id", "customer_id")
+#: The keys the stored facts are refreshed by (see :mod:`supportkpi.facts.touched`).
+CHANGE_COLUMNS = ("ticket_id", "customer_id", "response_id", "agent_id")
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ class Store:
         self.con.execute("SET enable_progress_bar = false")
         #: Called inside every :meth:`transaction`, before it commits.
         self.before_commit: list[Callable[[Store], None]] = []
-        #: What the open transaction wrote, by table (ticket and customer ids).
+        #: What the open transaction wrote, by table (its ``CHANGE_COLUMNS``).
         self.changes: list[Change] = []
         #: Whether the open transaction emptied a table (its changes are then "everything").
         self.cleared = False
@@ -236,8 +237,8 @@ class Store:
         return int(row[0]) if row else 1
 
     def _note_change(self, table: str, rows: pa.Table) -> None:
-        """Remember which tickets and customers this transaction wrote (the facts of those
-        are recomputed before it commits)."""
+        """Remember which tickets, customers, surveys and agents this transaction wrote (the
+        facts of those are recomputed before it commits)."""
         keep = [c for c in CHANGE_COLUMNS if c in rows.column_names]
         if keep and rows.num_rows:
             self.changes.append(Change(table, rows.select(keep)))
