@@ -1,8 +1,8 @@
 """Stored facts, kept current by every load (see ``docs/always-on.md``).
 
-The per-ticket facts, the status events and the surveys with their dimensions are the
-expensive part of most KPI queries: they read every event of every ticket, or join every
-survey to its ticket. A store keeps them as tables, written by the same Ibis definitions the
+The per-ticket facts, the status events, the backlog's deltas and the surveys with their
+dimensions are the expensive part of most KPI queries: they read every event of every ticket,
+or join every survey to its ticket. A store keeps them as tables, written by the same Ibis definitions the
 queries use (:mod:`supportkpi.metrics.ticket_facts`, :mod:`supportkpi.metrics.surveys`), so
 there is one definition and two ways to run it:
 
@@ -61,6 +61,7 @@ class StoredFact:
 FACTS = (
     StoredFact("tickets", ticket_facts.facts, ticket_facts.facts_spec),
     StoredFact("status_events", ticket_facts.status_events, ticket_facts.status_events_spec),
+    StoredFact("backlog_deltas", ticket_facts.backlog_deltas, ticket_facts.backlog_deltas_spec),
     StoredFact(
         "surveys",
         surveys.surveys,

@@ -30,6 +30,11 @@ def status_events_spec(ctx: MetricContext) -> FactSpec:
     return FactSpec("status_events", FACTS_VERSION)
 
 
+def backlog_deltas_spec(ctx: MetricContext) -> FactSpec:
+    """The stored form of the backlog's deltas (they use no fact an option changes)."""
+    return FactSpec("backlog_deltas", FACTS_VERSION)
+
+
 def _flag(condition: ir.BooleanValue) -> ir.IntegerValue:
     return ibis.ifelse(condition, 1, 0)
 
@@ -264,7 +269,9 @@ def backlog_deltas(ctx: MetricContext) -> ir.Table:
         ]
         return ibis.union(created.select(cols), change.select(cols), fallback_solves.select(cols))
 
-    return ctx.cached("backlog_deltas", build)
+    # Stored in a store: the union of creations, status changes and fallbacks is most of a
+    # backlog query's work.
+    return ctx.cached("backlog_deltas", build, materialize=True, stored=backlog_deltas_spec(ctx))
 
 
 def open_intervals(ctx: MetricContext) -> ir.Table:
