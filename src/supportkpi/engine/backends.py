@@ -72,6 +72,13 @@ class Backend:
     def register_inputs(self, expr: ir.Table) -> None:
         """Make the in-memory tables ``expr`` reads known to the engine (as a run would)."""
 
+    def template_scope(self) -> tuple[Any, frozenset[str]] | None:
+        """Where this backend's compiled statements may be shared: a key that every open
+        backend reading the same data under the same stored facts has, and the tables any
+        of them can read (a statement naming another table, a temporary one, is kept by
+        this backend alone). ``None``: nothing is shared."""
+        return None
+
     def interrupt(self) -> None:
         """Cancel the query running now, from another thread (a no-op where unsupported)."""
 
@@ -163,6 +170,7 @@ class DuckDBBackend(Backend):
         if limit:
             con.raw_sql(f"SET memory_limit = '{_checked_size(limit)}'")
         super().__init__(con, source)
+        self._template_scope: tuple[Any, frozenset[str]] | None = None
         # Read once: a read-only store cannot change under this connection.
         self._stored = (
             parquet_facts(self._parquet_dir)
@@ -193,6 +201,20 @@ class DuckDBBackend(Backend):
     def register_inputs(self, expr: ir.Table) -> None:
         # What ibis does before it runs an expression: register its memtables and UDFs.
         self.con._run_pre_execute_hooks(expr)
+
+    def template_scope(self) -> tuple[Any, frozenset[str]] | None:
+        if self._parquet_dir is not None:
+            return None  # a folder's tables are views of this connection
+        if self._template_scope is None:
+            # Read once: a read-only store cannot change under this connection. The stored
+            # facts in use are part of the key: a statement reading one is valid for every
+            # connection that reads the same one (it is kept current by each load).
+            rows = self.con.con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE NOT temporary"
+            ).fetchall()
+            key = ("duckdb", os.path.realpath(self.source), frozenset(self._stored.items()))
+            self._template_scope = (key, frozenset(name for (name,) in rows))
+        return self._template_scope
 
     def run_template(self, template: SqlTemplate, values: dict[str, Any]) -> pd.DataFrame:
         # The memtables a template reads were registered before its first run

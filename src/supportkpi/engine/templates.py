@@ -20,13 +20,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import ibis.expr.operations as ops
 import ibis.expr.schema as sch
 import ibis.expr.types as ir
 import pandas as pd
 import sqlglot.expressions as sge
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one statement is itself, not its equal
 class SqlTemplate:
     """One statement with ``$name`` parameters, and what running it needs."""
 
@@ -36,6 +37,8 @@ class SqlTemplate:
     #: The expression compiled: it keeps the in-memory tables the statement reads alive
     #: (ibis drops a registered memtable when its expression is collected).
     source: ir.Table
+    #: The tables the statement reads, besides its in-memory tables and its own CTEs.
+    tables: frozenset[str] = frozenset()
 
     def bind(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """The values of this statement's parameters, from all of a request's values."""
@@ -74,7 +77,16 @@ def template_of(
         names=frozenset(name for _, name in found),
         schema=expr_a.schema(),
         source=expr_a,
+        tables=_tables_read(tree_a, expr_a),
     )
+
+
+def _tables_read(tree: sge.Expression, expr: ir.Table) -> frozenset[str]:
+    """The tables ``tree`` names that are not its CTEs or ``expr``'s in-memory tables."""
+    ctes = {cte.alias for cte in tree.find_all(sge.CTE)}
+    memtables = {op.name for op in expr.op().find(ops.InMemoryTable)}
+    named = {table.name for table in tree.find_all(sge.Table)}
+    return frozenset(named - ctes - memtables)
 
 
 def _same_but_values(

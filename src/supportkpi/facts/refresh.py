@@ -2,9 +2,9 @@
 
 The per-ticket facts, the status events, the backlog's deltas and the surveys with their
 dimensions are the expensive part of most KPI queries: they read every event of every ticket,
-or join every survey to its ticket. A store keeps them as tables, written by the same Ibis definitions the
-queries use (:mod:`supportkpi.metrics.ticket_facts`, :mod:`supportkpi.metrics.surveys`), so
-there is one definition and two ways to run it:
+or join every survey to its ticket. A store keeps them as tables, written by the same Ibis
+definitions the queries use (:mod:`supportkpi.metrics.ticket_facts`,
+:mod:`supportkpi.metrics.surveys`), so there is one definition and two ways to run it:
 
 * **incrementally**, inside a load's transaction: the rows the load may have changed (each
   fact's touched keys, :mod:`supportkpi.facts.touched`) are deleted and computed again from

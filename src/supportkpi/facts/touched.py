@@ -31,6 +31,8 @@ class StoreBackend(DuckDBBackend):
     view holding one column of that name. It never reads stored facts: it makes them.
     """
 
+    supports_templates = False  # it builds facts; it answers no request
+
     def __init__(self, store: Store, scope: Mapping[str, tuple[str, str]] | None = None) -> None:
         self._parquet_dir = None
         self._scope = dict(scope or {})

@@ -8,8 +8,12 @@ Later requests of the shape skip building and compiling and bind their values. A
 statement depends on a value in any other way (a table built per request, a bound
 computed from the end) is remembered as not parameterisable and runs as before.
 
-Templates are kept per open backend: a backend's statements name its own temporary tables,
-and a reconnect after a load starts afresh, so a cached statement never outlives its data.
+A statement that reads only the store's own tables (the canonical ones and the stored facts)
+and in-memory tables is shared by every connection to the same store under the same stored
+facts (``Backend.template_scope``): the readers of a server's pool, and the connections
+opened after a load, which reads the same tables with new rows. A statement naming a
+temporary table of its connection (a fact computed on the fly) is kept by that connection
+alone, and goes with it.
 """
 
 from __future__ import annotations
@@ -119,16 +123,49 @@ class ShapeCache:
 
 
 _CACHES: weakref.WeakKeyDictionary[Backend, ShapeCache] = weakref.WeakKeyDictionary()
+#: Statements shared by every backend of one scope (``Backend.template_scope``), the most
+#: recently used scopes kept: a store's scope changes only when its stored facts do.
+_SHARED: OrderedDict[Hashable, ShapeCache] = OrderedDict()
+MAX_SCOPES = 8
 _CACHES_LOCK = threading.Lock()
 
 
 def shape_cache(backend: Backend) -> ShapeCache:
-    """The statements kept for ``backend`` (created on first use)."""
+    """The statements kept for ``backend`` alone (created on first use); its ``hits`` count
+    the shapes it found compiled, here or in its scope's shared cache."""
     with _CACHES_LOCK:
         cache = _CACHES.get(backend)
         if cache is None:
             cache = _CACHES[backend] = ShapeCache()
         return cache
+
+
+def _shared_cache(scope: Hashable) -> ShapeCache:
+    with _CACHES_LOCK:
+        cache = _SHARED.get(scope)
+        if cache is None:
+            cache = _SHARED[scope] = ShapeCache()
+            while len(_SHARED) > MAX_SCOPES:
+                _SHARED.popitem(last=False)
+        _SHARED.move_to_end(scope)
+        return cache
+
+
+#: The shared statements whose in-memory tables each backend has registered.
+_REGISTERED: weakref.WeakKeyDictionary[Backend, weakref.WeakSet[SqlTemplate]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _run_template(backend: Backend, template: SqlTemplate, values: Values) -> pd.DataFrame:
+    with _CACHES_LOCK:
+        registered = _REGISTERED.setdefault(backend, weakref.WeakSet())
+        first = template not in registered
+    if first:  # a statement compiled on another connection: its memtables are not here yet
+        backend.register_inputs(template.source)
+        with _CACHES_LOCK:
+            registered.add(template)
+    return backend.run_template(template, values.named())
 
 
 def run_shaped(
@@ -143,6 +180,10 @@ def run_shaped(
     ``as_literals`` the filter values are literals of the expression (so that the template
     can bind them); without, the builder may use any form (the engine compiles it afresh).
     ``shape`` must hold everything besides ``values`` that the expression depends on.
+
+    A statement that reads only tables every connection of its backend's scope can read is
+    shared with them: another reader of the server's pool, or the connection opened after
+    the next load, finds it compiled.
     """
     if not backend.supports_templates:
         return backend.execute(build(values, False))
@@ -151,10 +192,16 @@ def run_shaped(
         hash(key)
     except TypeError:  # an unhashable option or policy: no sharing, no harm
         return backend.execute(build(values, False))
-    cache = shape_cache(backend)
-    entry = cache.get(key)
+    local = shape_cache(backend)
+    scope = backend.template_scope()
+    shared = _shared_cache(scope[0]) if scope is not None else None
+    entry = local.get(key)
+    if entry is None and shared is not None:
+        entry = shared.get(key)
+        if entry is not None:
+            local.hits += 1
     if isinstance(entry, SqlTemplate):
-        return backend.run_template(entry, values.named())
+        return _run_template(backend, entry, values)
     if entry is _NOT_PARAMETERISED:
         return backend.execute(build(values, False))
     moved = values.perturbed()
@@ -167,8 +214,12 @@ def run_shaped(
             values.named(),
             moved.named(),
         )
-    cache.put(key, template if template is not None else _NOT_PARAMETERISED)
+    # Whether a shape takes parameters does not depend on the connection; a statement that
+    # names a temporary table of this connection does.
+    shareable = scope is not None and (template is None or template.tables <= scope[1])
+    (shared if shared is not None and shareable else local).put(
+        key, template if template is not None else _NOT_PARAMETERISED
+    )
     if template is None:
         return backend.execute(build(values, False))
-    backend.register_inputs(template.source)
-    return backend.run_template(template, values.named())
+    return _run_template(backend, template, values)

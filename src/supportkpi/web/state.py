@@ -111,6 +111,10 @@ class ApiState:
         self._lent: set[Reader] = set()
         self._pool_lock = threading.Lock()
         self.cache = AnswerCache()
+        #: ``(thread name, callback)``: each called in a thread of that name once a load has
+        #: committed and the store is readable again (the dashboard prepares its default
+        #: views again, as they show new data).
+        self.after_load: list[tuple[str, Callable[[], None]]] = []
 
     @contextmanager
     def reading(self) -> Iterator[Reader]:
@@ -139,6 +143,7 @@ class ApiState:
             with open_store(self.db_path) as store:
                 yield store
             self.cache.clear()
+        self._loaded()
 
     def store_missing_facts(self) -> int:
         """Store the facts this server's options need (say ``include_bots = true``) when the
@@ -176,6 +181,11 @@ class ApiState:
         with self._lock.write():
             self._close_pool()
             wait_for_writers(self.db_path)
+        self._loaded()
+
+    def _loaded(self) -> None:
+        for name, callback in list(self.after_load):
+            threading.Thread(target=callback, name=name, daemon=True).start()
 
     def watch_for_loads(self, interval_s: float = 0.2) -> Callable[[], None]:
         """Step aside for other processes' loads; returns the stop function.

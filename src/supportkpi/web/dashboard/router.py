@@ -40,24 +40,55 @@ log = logging.getLogger("supportkpi.web.dashboard")
 
 @asynccontextmanager
 async def _warm_up(app: FastAPI) -> AsyncIterator[None]:
-    """When the server starts, build the Vega bundle and the pages' default views in the
-    background, so the first visitors do not wait for them."""
+    """When the server starts, and again after each load, build the pages' default views in
+    the background (and the Vega bundle once), so the first visitors do not wait for them."""
     assets.warm_bundle()
     state = getattr(app.state, "api", None)
     stop = threading.Event()
-    worker = None
+    worker, warmer = None, None
     if state is not None:
-        worker = threading.Thread(
-            target=warm_pages, args=(state, stop), name="warm-dashboard", daemon=True
-        )
+        warmer = Warmer(state, stop)
+        worker = threading.Thread(target=warmer, name="warm-dashboard", daemon=True)
         worker.start()
+        state.after_load.append(("warm-dashboard", warmer))
     yield
     # Stop between pages and wait: a thread still inside DuckDB when the interpreter exits
     # aborts the process.
     stop.set()
-    if state is not None and worker is not None:
+    if state is not None and worker is not None and warmer is not None:
         state.interrupt_all()  # a page half-built is dropped: stopping waits for no query
         worker.join(timeout=30)
+        warmer.finished.wait(timeout=30)
+
+
+class Warmer:
+    """Prepares the default views; asked again while it runs, it runs once more after."""
+
+    def __init__(self, state: ApiState, stop: threading.Event) -> None:
+        self.state, self.stop = state, stop
+        self._guard = threading.Lock()
+        self._running = self._again = False
+        self.finished = threading.Event()  # set while no warm-up runs
+        self.finished.set()
+
+    def __call__(self) -> None:
+        with self._guard:
+            if self._running:
+                self._again = True
+                return
+            self._running = True
+            self.finished.clear()
+        try:
+            while not self.stop.is_set():
+                warm_pages(self.state, self.stop)
+                with self._guard:
+                    if not self._again:
+                        break
+                    self._again = False
+        finally:
+            with self._guard:
+                self._running = self._again = False
+                self.finished.set()
 
 
 router = APIRouter(include_in_schema=False, lifespan=_warm_up)
@@ -102,19 +133,36 @@ def tickets_page(request: Request) -> Response:
 
 def warm_pages(state: ApiState, stop: threading.Event | None = None) -> None:
     """Compute every page's default view once, overview first (the answers land in the app's
-    cache, so the first visitor of each page does not wait for them)."""
+    cache, so the first visitor of each page does not wait for them); then the overview with
+    one value of each filter. A statement is compiled once per shape, and a shape is which
+    filters are set, not their values: any value of that filter then finds it compiled."""
     for page in PAGES:
         if stop is not None and stop.is_set():
             return
-        try:
-            with state.reading() as reader:
-                facts = _facts(state, reader)
-                filters = parse_filters({}, facts.last_day, facts.first_day)
-                page.build(PageContext(state, reader, filters, facts, page.path))
-        except SupportKpiError as exc:  # e.g. no SLA policies: the page says so to its visitor
-            log.info("the %s page was not prepared in advance: %s", page.slug, exc)
-        except Exception:  # a warm-up never stops the server; the page will say what is wrong
-            log.warning("could not prepare the %s page in advance", page.slug, exc_info=True)
+        _warm(state, page, {})
+    try:
+        with state.reading() as reader:
+            choices = _facts(state, reader).options
+    except Exception:  # the pages above said what is wrong, if anything
+        return
+    overview = PAGES[0]
+    for dim, values in choices.items():
+        if stop is not None and stop.is_set():
+            return
+        if values and dim in ALL_DIMENSIONS:
+            _warm(state, overview, {dim: values[0][0]})
+
+
+def _warm(state: ApiState, page: Page, params: Mapping[str, str]) -> None:
+    try:
+        with state.reading() as reader:
+            facts = _facts(state, reader)
+            filters = parse_filters(params, facts.last_day, facts.first_day)
+            page.build(PageContext(state, reader, filters, facts, page.path))
+    except SupportKpiError as exc:  # e.g. no SLA policies: the page says so to its visitor
+        log.info("the %s page was not prepared in advance: %s", page.slug, exc)
+    except Exception:  # a warm-up never stops the server; the page will say what is wrong
+        log.warning("could not prepare the %s page in advance", page.slug, exc_info=True)
 
 
 def _facts(state: ApiState, reader: Reader) -> DataFacts:
