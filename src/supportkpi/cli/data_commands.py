@@ -18,6 +18,7 @@ from rich.text import Text
 # CLI starts fast.
 if TYPE_CHECKING:
     from supportkpi.ingest.loader import Progress
+    from supportkpi.ingest.preview import Preview
     from supportkpi.store import LoadSummary
 
 DbOption = Annotated[Path, typer.Option("--db", help="The supportkpi DuckDB file.")]
@@ -85,7 +86,11 @@ def _dry_run(table: str, files: list[Path], mapping: Any, fmt: str | None, as_js
     """``ingest --dry-run``: one preview per file; the store is not opened."""
     from supportkpi.ingest.preview import preview_file
 
-    previews = [preview_file(table, path, mapping, fmt) for path in files]
+    _render_previews([preview_file(table, path, mapping, fmt) for path in files], as_json)
+
+
+def _render_previews(previews: list[Preview], as_json: bool) -> None:
+    """Print dry-run previews: one block (or one JSON object) per file."""
     if as_json:
         rows = [p.as_dict() for p in previews]
         typer.echo(json.dumps(rows[0] if len(rows) == 1 else rows))
@@ -112,7 +117,7 @@ def _dry_run(table: str, files: list[Path], mapping: Any, fmt: str | None, as_js
                 console.print("every activity has a rule")
             else:
                 fate = "take the [events] default" if p.has_default else "are rejected"
-                console.print(f"activities with no rule ({fate}):")
+                console.print(Text(f"activities with no rule ({fate}):"))  # [events]: no markup
                 for activity, n in p.uncovered_activities:
                     console.print(Text(f"  {activity!r}: {n:,} rows"))
         for warning in p.warnings:

@@ -48,6 +48,7 @@ def ingest_file(
     mapping: MappingSource = None,
     format: str | None = None,
     progress: Progress | None = None,
+    label: str | None = None,
 ) -> LoadSummary:
     """Load one file into ``table``; return what the load did.
 
@@ -55,6 +56,8 @@ def ingest_file(
     :mod:`supportkpi.ingest.mapping`); ``format`` overrides the extension (csv, tsv,
     parquet, jsonl). Whole-file problems (unknown table, missing file, missing required
     column) raise :class:`~supportkpi.errors.InputError`; bad rows are quarantined.
+    ``label`` is the file name the summary, the load log and the quarantine record instead
+    of ``path`` (an import profile's converted file stands for the user's export).
     """
     spec = get_table(table)
     resolved = load_mapping(mapping, spec)
@@ -64,6 +67,8 @@ def ingest_file(
         store, spec, resolved, Path(path), format, notify, source_rows=keyless_open > 0
     )
     content_hash = file_hash(path)
+    if label is not None:
+        summary.file = label
     good, rejects = checked.good, checked.rejects
     if spec.name == "ticket_events":
         good = score_events(good)  # scored once here, never per query
@@ -79,7 +84,7 @@ def ingest_file(
         summary.rejected = rejects.num_rows
         if keyed_open or keyless_open or checked.stored_links is not None:
             summary.resolved = _close_entries(store, load_id, spec, checked, keyed_open > 0)
-        store.quarantine(load_id, spec.name, str(path), rejects)
+        store.quarantine(load_id, spec.name, summary.file, rejects)
         if spec.name == "costs" and good.num_rows:
             summary.warnings.extend(overlap_warnings(store.con, good))
         if spec.name == "ticket_events" and good.num_rows:
