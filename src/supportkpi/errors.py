@@ -40,6 +40,12 @@ class UnsupportedError(SupportKpiError):
     status = 501
 
 
+class DeliveryError(SupportKpiError):
+    """A report or alert could not be sent (SMTP or webhook down, refused, timed out)."""
+
+    status = 502
+
+
 class NotFoundError(InputError):
     """A named thing (metric, table, file, route) does not exist."""
 

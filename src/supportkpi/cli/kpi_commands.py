@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -10,8 +11,10 @@ from rich.console import Console
 from rich.table import Table
 
 from supportkpi.cli.options import (
+    FromDate,
     RequestOptions,
     SourceOptions,
+    ToDate,
     request_options,
     source_options,
 )
@@ -119,8 +122,33 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     @source_options
-    def report(source: SourceOptions) -> None:
-        """Headline KPIs: the last full month against the month before."""
+    def report(
+        source: SourceOptions,
+        period: Annotated[
+            str | None,
+            typer.Option(help="last-day, last-week, last-month or last-quarter (before today)."),
+        ] = None,
+        from_: FromDate = None,
+        to: ToDate = None,
+        by: Annotated[
+            str | None, typer.Option(help="A breakdown dimension: channel, team, agent, ...")
+        ] = None,
+        format_: Annotated[
+            str | None, typer.Option("--format", help="terminal, markdown, html, pdf or json.")
+        ] = None,
+        out: Annotated[Path | None, typer.Option(help="Write the report to this file.")] = None,
+        as_of: Annotated[
+            str | None, typer.Option(help="Count --period back from this date, not today.")
+        ] = None,
+    ) -> None:
+        """Headline KPIs: the last full month against the month before, or a report document
+        of --period (or --from/--to) against the previous equal period, with targets, the
+        significance test, "what changed" and charts."""
+        if any(v is not None for v in (period, from_, to, by, format_, out, as_of)):
+            from supportkpi.cli.report_document import write_document
+
+            write_document(source, period, from_, to, by, format_ or "terminal", out, as_of)
+            return
         from supportkpi.report.monthly import monthly_report
 
         with source.connect() as con:
