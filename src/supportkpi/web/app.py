@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from supportkpi import __version__
 from supportkpi.config import load_settings
 from supportkpi.errors import InputError, SupportKpiError
-from supportkpi.web import routes_data, routes_kpi, routes_meta, routes_ops
+from supportkpi.web import routes_data, routes_forecast, routes_kpi, routes_meta, routes_ops
 from supportkpi.web.backoff import TokenBackoff
 from supportkpi.web.dashboard import mount_dashboard
 from supportkpi.web.errors import UnexpectedErrors, install_error_handlers
@@ -84,7 +84,7 @@ def create_app(
     app.add_middleware(BodyTimeout)
     app.add_middleware(UnexpectedErrors)
     app.add_middleware(RequestGuard, hosts=allowed_hosts(host, allowed_host_names))
-    for module in (routes_meta, routes_kpi, routes_data, routes_ops):
+    for module in (routes_meta, routes_kpi, routes_data, routes_ops, routes_forecast):
         app.include_router(module.router)
     mount_dashboard(app)
     return app

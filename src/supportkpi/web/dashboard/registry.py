@@ -21,6 +21,7 @@ from supportkpi.web.dashboard.pages import (
     self_service,
     sla,
     speed,
+    staffing_page,
     volume,
 )
 
@@ -42,6 +43,7 @@ PAGES: tuple[Page, ...] = (
     Page("quality", "/quality", "Quality", quality.build),
     Page("sla", "/sla", "SLA", sla.build),
     Page("contact-centre", "/contact-centre", "Contact centre", contact_centre.build),
+    Page("staffing", "/staffing", "Staffing", staffing_page.build),
     Page("agents", "/agents", "Agents and teams", agents.build),
     Page("customers", "/customers", "Customers and cost", customers.build),
     Page("self-service", "/self-service", "Self-service and automation", self_service.build),

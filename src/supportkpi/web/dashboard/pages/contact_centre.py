@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from supportkpi.web.dashboard.context import PageContext
 from supportkpi.web.dashboard.model import PageView, Section
-from supportkpi.web.dashboard.pages import staffing_view
+from supportkpi.web.dashboard.pages import forecast_view, staffing_view
 from supportkpi.web.dashboard.pages.common import breakdown, period_table, trend_chart
 from supportkpi.web.dashboard.tiles import build_tiles
 
@@ -78,6 +78,7 @@ def build(ctx: PageContext) -> PageView:
     view.sections.append(by_queue)
 
     aht = next((t.value for t in tiles if t.selector == "average_handle_time:mean"), None)
+    view.sections.append(forecast_view.section(ctx, "calls_offered", "calls offered"))
     view.sections.append(staffing_view.plan(ctx))
     view.sections.append(staffing_view.calculator(ctx, observed_aht=aht))
     return view

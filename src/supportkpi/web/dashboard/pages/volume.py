@@ -8,6 +8,7 @@ from supportkpi.metrics import kinds
 from supportkpi.web.dashboard import charts
 from supportkpi.web.dashboard.context import Frame, PageContext
 from supportkpi.web.dashboard.model import Chart, Column, PageView, Section, Table
+from supportkpi.web.dashboard.pages import forecast_view
 from supportkpi.web.dashboard.pages.common import (
     breakdown,
     csv_url,
@@ -74,6 +75,7 @@ def build(ctx: PageContext) -> PageView:
     ]
     backlog.tables = [table]
     view.sections.append(backlog)
+    view.sections.append(forecast_view.section(ctx, "ticket_volume", "tickets"))
 
     ages = ctx.kpi(["backlog_age:count"], by=["age_band"])
     aging = Section(
