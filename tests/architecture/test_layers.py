@@ -29,10 +29,13 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("config",),
     ("facts",),  # stored facts: the metric definitions, run by the store's loads
     ("query",),
+    ("forecast",),  # volume forecasts: counts read through the query layer
     ("report",),
     ("api",),
     ("__init__",),  # the package itself: `import supportkpi`, `supportkpi.connect`
     ("web",),
+    ("delivery",),  # report documents rendered (charts from the dashboard's specs) and sent
+    ("schedule",),  # scheduled reports and alerts, their state in the store
     ("cli",),
 )
 RANK = {unit: rank for rank, units in enumerate(LAYERS) for unit in units}

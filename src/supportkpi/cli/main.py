@@ -25,14 +25,17 @@ app = typer.Typer(
 #: Command modules, each with a `register(app)` function.
 COMMAND_MODULES = (
     "supportkpi.cli.data_commands",
+    "supportkpi.cli.import_command",
     "supportkpi.cli.demo_command",
     "supportkpi.cli.kpi_commands",
     "supportkpi.cli.staffing_command",
+    "supportkpi.cli.forecast_command",
     "supportkpi.cli.sla_commands",
     "supportkpi.cli.customer_commands",
     "supportkpi.cli.web_commands",
     "supportkpi.cli.schema_command",
     "supportkpi.cli.facts_command",
+    "supportkpi.cli.schedule_command",
 )
 
 for _module in COMMAND_MODULES:

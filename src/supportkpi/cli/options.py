@@ -24,9 +24,19 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 Source = Annotated[
-    str, typer.Option("--db", help="A .duckdb store or a folder of <table>.parquet files.")
+    str,
+    typer.Option(
+        "--db",
+        help="A .duckdb store or a folder of <table>.parquet files; with --engine pyspark also "
+        "a folder URI (s3a://, hdfs://, file://...) or catalog tables (spark:catalog.schema).",
+    ),
 ]
-Engine = Annotated[str, typer.Option(help="duckdb or pyspark.")]
+Engine = Annotated[
+    str,
+    typer.Option(
+        help="duckdb or pyspark (local Spark, or Spark Connect via SPARK_REMOTE or [spark] remote)."
+    ),
+]
 Timezone = Annotated[str | None, typer.Option(help="Report timezone (IANA); overrides the config.")]
 ConfigFile = Annotated[Path | None, typer.Option(help="TOML config file (SPEC §7).")]
 FromDate = Annotated[

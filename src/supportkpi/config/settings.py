@@ -1,8 +1,10 @@
 """Load the TOML config file (SPEC §7), listing every problem at once.
 
 Sections: ``timezone``, ``[business_hours]`` (with ``teams``), ``[[sla]]`` policies,
-``[targets]`` and ``[options]``. Every section is validated and every problem is reported in one
-:class:`ConfigError`, each with its key and the reason.
+``[targets]``, ``[options]``, and the scheduled reports and alerts: ``[delivery]``,
+``[[schedule]]`` (:mod:`supportkpi.config.reporting`) and ``[[alert]]``
+(:mod:`supportkpi.config.alerts`). Every section is validated and every problem is reported in
+one :class:`ConfigError`, each with its key and the reason.
 """
 
 from __future__ import annotations
@@ -13,13 +15,31 @@ from pathlib import Path
 from typing import Any
 
 from supportkpi.calendar.schedule import BusinessHours, parse_business_hours
+from supportkpi.config.alerts import AlertRule, parse_alerts
+from supportkpi.config.reporting import (
+    DeliverySettings,
+    Schedule,
+    parse_delivery,
+    parse_schedules,
+)
 from supportkpi.config.targets import KpiTarget, parse_targets
 from supportkpi.engine.periods import zone
+from supportkpi.engine.spark_settings import SparkSettings, parse_spark
 from supportkpi.errors import ConfigError, InputError, SupportKpiError
 from supportkpi.metrics.options import Options
 from supportkpi.sla.policy import SlaPolicy, parse_policies
 
-KNOWN_SECTIONS = ("timezone", "business_hours", "sla", "targets", "options")
+KNOWN_SECTIONS = (
+    "timezone",
+    "business_hours",
+    "sla",
+    "targets",
+    "options",
+    "delivery",
+    "schedule",
+    "alert",
+    "spark",
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +51,11 @@ class Settings:
     business_hours: BusinessHours | None = None
     sla: tuple[SlaPolicy, ...] = ()
     targets: tuple[KpiTarget, ...] = ()
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    schedules: tuple[Schedule, ...] = ()
+    alerts: tuple[AlertRule, ...] = ()
+    #: Where the pyspark engine runs ([spark]: a Connect URL, session settings, table names).
+    spark: SparkSettings = field(default_factory=SparkSettings)
 
 
 def parse_settings(raw: dict[str, Any], source: str = "config") -> Settings:
@@ -52,9 +77,24 @@ def parse_settings(raw: dict[str, Any], source: str = "config") -> Settings:
     if any(p.business_hours for p in policies) and hours is None:
         problems.append("sla: a policy uses business_hours but there is no [business_hours]")
     targets = parse_targets(raw.get("targets"), problems)
+    delivery = parse_delivery(raw.get("delivery"), problems)
+    schedules = parse_schedules(raw.get("schedule"), delivery, problems, tz)
+    by_selector = {t.selector: t for t in targets}
+    alerts = parse_alerts(raw.get("alert"), delivery, by_selector, problems, tz)
+    spark = parse_spark(raw.get("spark"), problems)
     if problems:
         raise ConfigError(f"{source}: invalid config", problems)
-    return Settings(tz, options, hours, tuple(policies), tuple(targets))
+    return Settings(
+        tz,
+        options,
+        hours,
+        tuple(policies),
+        tuple(targets),
+        delivery,
+        tuple(schedules),
+        tuple(alerts),
+        spark=spark,
+    )
 
 
 def load_settings(path: str | Path | None) -> Settings:

@@ -1,8 +1,8 @@
 """The engine seam: open a backend, hand out its tables as Ibis expressions, run, close.
 
-DuckDB (a ``.duckdb`` file or a folder of ``<table>.parquet`` files) and PySpark (a folder of
-Parquet files) are the two implementations. Metric code receives Ibis tables and never learns
-which engine runs it.
+DuckDB (a ``.duckdb`` file or a folder of ``<table>.parquet`` files) and PySpark (such a
+folder, a lake URI or catalog tables; local mode or Spark Connect) are the two
+implementations. Metric code receives Ibis tables and never learns which engine runs it.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import sys
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +20,9 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pandas as pd
 
+from supportkpi.engine.spark_session import close_at_exit, spark_session
+from supportkpi.engine.spark_settings import SparkSettings
+from supportkpi.engine.spark_sources import open_spark_table, spark_location
 from supportkpi.engine.store_lock import open_with_retry
 from supportkpi.engine.stored_facts import FactSpec, current_facts, parquet_facts
 from supportkpi.engine.templates import SqlTemplate, frame_from_arrow
@@ -117,8 +119,9 @@ class Backend:
 
     def close(self) -> None:
         # Drop materialised tables while the connection is open; ibis would otherwise try
-        # from a finalizer after it closed.
-        for table in self._materialized.values():
+        # from a finalizer after it closed. Newest first: a later one may be built on an
+        # earlier one, and Spark Connect checks a released table's plan, which names it.
+        for table in reversed(list(self._materialized.values())):
             release = getattr(table, "release", None)
             if release is not None:
                 # Already gone with a closed session: nothing to free.
@@ -240,68 +243,53 @@ def _read_parquet_table(con: Any, folder: Path, name: str) -> ir.Table:
     return con.read_parquet(str(file), table_name=f"src_{name}_{uuid.uuid4().hex[:12]}")
 
 
-_SPARK: Any = None
-
-
-def spark_session() -> Any:
-    """A shared local Spark session (or Spark Connect when ``SPARK_REMOTE`` is set)."""
-    global _SPARK
-    if _SPARK is None:
-        try:
-            from pyspark.sql import SparkSession
-        except ImportError:
-            raise UnsupportedError(
-                "the pyspark engine needs `pip install supportkpi[spark]` and Java 17"
-            ) from None
-        # Python workers must run this interpreter (with pandas and pyarrow), not `python3`.
-        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-        os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-        builder = SparkSession.builder.appName("supportkpi")
-        if not os.environ.get("SPARK_REMOTE"):
-            builder = (
-                builder.master(os.environ.get("SUPPORTKPI_SPARK_MASTER", "local[2]"))
-                .config("spark.ui.enabled", "false")
-                .config("spark.ui.showConsoleProgress", "false")
-                .config(
-                    "spark.sql.shuffle.partitions",
-                    os.environ.get("SUPPORTKPI_SPARK_PARTITIONS", "4"),
-                )
-                .config("spark.driver.memory", os.environ.get("SUPPORTKPI_SPARK_MEMORY", "2g"))
-                .config("spark.sql.session.timeZone", "UTC")
-            )
-        _SPARK = builder.getOrCreate()
-        _SPARK.sparkContext.setLogLevel("ERROR")
-    return _SPARK
-
-
 class SparkBackend(Backend):
+    """The canonical tables of a folder, a lake URI or a catalog namespace, on Spark (local
+    mode or Spark Connect: :mod:`supportkpi.engine.spark_session`)."""
+
     name = "pyspark"
 
-    def __init__(self, source: str) -> None:
-        path = Path(source)
-        if not path.is_dir():
-            raise InputError(
-                f"the pyspark engine reads a folder of <table>.parquet files; {source} is not one "
-                "(create it with `supportkpi export --db DB --to DIR`)"
-            )
-        self._parquet_dir = path
-        super().__init__(ibis.pyspark.connect(spark_session()), source)
-        self._stored = parquet_facts(path)
+    def __init__(self, source: str, settings: SparkSettings | None = None) -> None:
+        self._settings = settings or SparkSettings()
+        self._location = spark_location(source)
+        self._persisted: list[tuple[str, Any]] = []
+        super().__init__(ibis.pyspark.connect(spark_session(self._settings)), source)
+        close_at_exit(self)
+        if self._location.kind == "folder":
+            self._stored = parquet_facts(Path(self._location.where))
 
     def _fact_table(self, name: str) -> ir.Table:
-        return _read_parquet_table(self.con, self._parquet_dir, name)
+        return _read_parquet_table(self.con, Path(self._location.where), name)
 
     def _open_table(self, name: str) -> ir.Table:
-        return _read_parquet_table(self.con, self._parquet_dir, name)
+        return open_spark_table(self.con, self._location, name, self._settings)
 
-    def execute(self, expr: ir.Table) -> pd.DataFrame:
-        return self.con.execute(expr)
+    def materialize(self, expr: ir.Table) -> ir.Table:
+        # Persisted and named here rather than with ibis's cache(): on Spark Connect that
+        # asserts the result reports itself cached, which fails for some plans.
+        self.con._run_pre_execute_hooks(expr)
+        frame = self.con._session.sql(self.con.compile(expr)).persist()
+        view = f"kpi_cached_{uuid.uuid4().hex[:12]}"
+        frame.createOrReplaceTempView(view)
+        self._persisted.append((view, frame))
+        return self.con.table(view)
+
+    def close(self) -> None:
+        super().close()
+        # Newest first: a later result may be built on an earlier one's view.
+        for view, frame in reversed(self._persisted):
+            with contextlib.suppress(Exception):  # a session already gone
+                self.con._session.catalog.dropTempView(view)
+                frame.unpersist()
+        self._persisted.clear()
 
 
-def open_backend(source: str, engine: str = "duckdb") -> Backend:
-    """Open ``source`` on ``engine``."""
+def open_backend(
+    source: str, engine: str = "duckdb", spark: SparkSettings | None = None
+) -> Backend:
+    """Open ``source`` on ``engine``; ``spark`` says where Spark runs (the ``[spark]`` config)."""
     if engine == "duckdb":
         return DuckDBBackend(source)
     if engine == "pyspark":
-        return SparkBackend(source)
+        return SparkBackend(source, spark)
     raise InputError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")

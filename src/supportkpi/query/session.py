@@ -39,7 +39,7 @@ class Session:
         merged = {**self.settings.options.as_dict(), **dict(options or {})}
         self.default_options = Options.from_mapping(merged)
         self.default_tz = tz or self.settings.timezone
-        self.backend: Backend = open_backend(self.source, engine)
+        self.backend: Backend = open_backend(self.source, engine, self.settings.spark)
 
     def kpi(
         self,
