@@ -14,6 +14,7 @@ from supportkpi.errors import ConfigError, InputError
 from supportkpi.ingest import ingest_file, load_mapping
 from supportkpi.schema import get_table
 from supportkpi.store import LoadSummary, Store
+from supportkpi.store.quarantine import quarantine_entries
 
 
 @pytest.fixture
@@ -149,6 +150,24 @@ def test_row_filter_quarantines_what_it_leaves_out(store: Store, tmp_path: Path)
         (3, "filtered", "src.csv row 3: the row is left out by [filter] (keep rows where 'type' "
          "is 'Incident'; drop rows where 'state' is 'Draft')"),
     ]  # fmt: skip
+
+
+def test_rows_left_out_on_purpose_are_accounted_for_but_not_open(
+    store: Store, tmp_path: Path
+) -> None:
+    mapping = {"columns": TICKET_COLUMNS, "filter": {"drop": {"state": "Draft"}}}
+    ingest_file(store, "tickets", write(tmp_path, TICKETS), mapping=mapping)
+    bad = "id,created,type,state\nT9,not a date,Incident,Open\n"
+    ingest_file(store, "tickets", write(tmp_path, bad, "bad.csv"), mapping=mapping)
+    # The filtered rows are resolved by their own load: nothing to fix, but not lost.
+    assert rows(store, "SELECT load_id, rule, resolved_by, resolution FROM _quarantine "
+                       "ORDER BY load_id, row_number") == [
+        (1, "filtered", 1, "left out"),
+        (1, "filtered", 1, "left out"),
+        (2, "timestamp", None, None),
+    ]  # fmt: skip
+    assert [e["rule"] for e in quarantine_entries(store.con)] == ["timestamp"]
+    assert len(quarantine_entries(store.con, include_resolved=True)) == 3
 
 
 def test_coalesce_across_columns(store: Store, tmp_path: Path) -> None:

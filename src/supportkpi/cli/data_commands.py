@@ -62,7 +62,7 @@ def ingest(
 
     from supportkpi.facts import open_store
     from supportkpi.ingest import ingest_files
-    from supportkpi.ingest.loader import check_inputs, recent_rejects
+    from supportkpi.ingest.loader import check_inputs, recent_left_out, recent_rejects
     from supportkpi.store.store import SUMMARY_KEYS
 
     checked_mapping = check_inputs(table, files, mapping)  # before the database is created
@@ -75,11 +75,12 @@ def ingest(
         summaries = ingest_files(store, table, files, checked_mapping, format, progress)
         rejected = any(s.rejected for s in summaries)
         shown = recent_rejects(store, loads=len(summaries)) if rejected else []
+        left_out = recent_left_out(store, loads=len(summaries)) if rejected else 0
     if as_json:
         rows = [{key: s.as_dict()[key] for key in SUMMARY_KEYS} for s in summaries]
         typer.echo(json.dumps(rows[0] if len(rows) == 1 else rows))
         return
-    _render_summaries(summaries, shown, db)
+    _render_summaries(summaries, shown, db, left_out)
 
 
 def _dry_run(table: str, files: list[Path], mapping: Any, fmt: str | None, as_json: bool) -> None:
@@ -242,8 +243,8 @@ def _render_rejects(
     if hidden:
         noun = "entry" if hidden == 1 else "entries"
         console.print(
-            f"{hidden:,} closed {noun} not shown (a later load stored their rows, or "
-            "rejected them again); --all shows them"
+            f"{hidden:,} closed {noun} not shown (left out by the mapping, or a later load "
+            "stored their rows or rejected them again); --all shows them"
         )
     if rows and not show_all:
         console.print(
@@ -253,7 +254,9 @@ def _render_rejects(
         )
 
 
-def _render_summaries(summaries: list[LoadSummary], shown: list[str], db: Path) -> None:
+def _render_summaries(
+    summaries: list[LoadSummary], shown: list[str], db: Path, left_out: int = 0
+) -> None:
     console = Console()
     table = Table("file", "table", "rows in", "inserted", "updated", "unchanged", "rejected")
     for s in summaries:
@@ -273,12 +276,20 @@ def _render_summaries(summaries: list[LoadSummary], shown: list[str], db: Path) 
                 "of earlier loads (their rows are now stored)",
                 highlight=False,
             )
-    rejected = sum(s.rejected for s in summaries)
+    rejected = sum(s.rejected for s in summaries) - left_out
     if rejected:
         for message in shown:
             console.print(Text.assemble(("rejected: ", "red"), message))
         console.print(
             f"{rejected:,} rows rejected; see `supportkpi rejects --db {db}`", highlight=False
+        )
+    if left_out:
+        noun = "row" if left_out == 1 else "rows"
+        console.print(  # plain text: "[filter]" is not console markup
+            Text(
+                f"{left_out:,} {noun} left out by the mapping ([filter], older snapshots); "
+                f"`supportkpi rejects --db {db} --all` lists them"
+            )
         )
 
 

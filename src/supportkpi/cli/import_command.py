@@ -56,7 +56,7 @@ def import_export(
 ) -> None:
     """Load a help desk's export with its shipped mapping; bad rows go to the quarantine."""
     from supportkpi.facts import open_store
-    from supportkpi.ingest.loader import recent_rejects
+    from supportkpi.ingest.loader import recent_left_out, recent_rejects
     from supportkpi.ingest.profiles.runner import load_planned, planned_parts, preview_import
     from supportkpi.store.store import SUMMARY_KEYS
 
@@ -76,9 +76,10 @@ def import_export(
         summaries = load_planned(store, planned, progress)
         rejected = any(s.rejected for s in summaries)
         shown = recent_rejects(store, loads=len(summaries)) if rejected else []
+        left_out = recent_left_out(store, loads=len(summaries)) if rejected else 0
     if as_json:
         # ingest's keys, plus the file: one export loads as several parts
         keys = ("file", *SUMMARY_KEYS)
         typer.echo(json.dumps([{key: s.as_dict()[key] for key in keys} for s in summaries]))
         return
-    _render_summaries(summaries, shown, db)
+    _render_summaries(summaries, shown, db, left_out)

@@ -200,14 +200,27 @@ def check_inputs(table: str, paths: Sequence[str | Path], mapping: MappingSource
 
 
 def recent_rejects(store: Store, loads: int = 1, limit: int = 5) -> list[str]:
-    """The first ``limit`` quarantine messages of the last ``loads`` loads."""
+    """The first ``limit`` messages of open quarantine entries of the last ``loads`` loads."""
     rows = store.con.execute(
         f"""SELECT message FROM {QUARANTINE}
            WHERE load_id > (SELECT coalesce(max(load_id), 0) FROM {LOAD_LOG}) - $loads
+             AND resolved_by IS NULL
            ORDER BY load_id, row_number LIMIT $limit""",
         {"loads": loads, "limit": limit},
     ).fetchall()
     return [row[0] for row in rows]
+
+
+def recent_left_out(store: Store, loads: int = 1) -> int:
+    """Rows the mapping left out on purpose in the last ``loads`` loads (``LEFT_OUT_RULES``:
+    quarantined with their reason, resolved at once)."""
+    row = store.con.execute(
+        f"""SELECT count(*) FROM {QUARANTINE}
+           WHERE load_id > (SELECT coalesce(max(load_id), 0) FROM {LOAD_LOG}) - $loads
+             AND resolution = 'left out'""",
+        {"loads": loads},
+    ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _derive(store: Store, ticket_ids: Any, mapping: Mapping) -> list[str]:

@@ -10,6 +10,10 @@ entry is *open* until a later load of the same table closes it:
   entry's own row from a ``rejects --export`` file (its ``_reject_load``/``_reject_row``).
 * ``superseded``: the later load rejected that row again, so its newer entry is the one to fix.
 
+A row a mapping leaves out on purpose (``LEFT_OUT_RULES``: a ``[filter]``, or an older
+snapshot of a row kept last) is stored resolved by its own load (``left out``): it is
+accounted for, with its reason, but there is nothing to fix (``rejects --all`` shows it).
+
 Clearing (``clear_load``) deletes a load's entries outright.
 """
 
@@ -52,6 +56,8 @@ QUARANTINE_COLUMNS = (
 EXPORT_COLUMNS = ("_reject_load", "_reject_row", "_reject_rule", "_reject_reason")
 LINK_COLUMNS = EXPORT_COLUMNS[:2]
 _JSON_COLUMNS = ("row_key", "source_row")
+#: Rules of rows a mapping leaves out on purpose: stored resolved (``left out``), not open.
+LEFT_OUT_RULES = ("filtered", "older_snapshot")
 
 
 def ensure_quarantine(con: duckdb.DuckDBPyConnection) -> None:
@@ -89,11 +95,14 @@ def insert_rejects(
         return
     con.register("_rejects", rejects)
     try:
+        left_out = ", ".join("?" for _ in LEFT_OUT_RULES)
         con.execute(
             f"""INSERT INTO {QUARANTINE} SELECT ?, ?, ?, CAST(row_number AS BIGINT),
                 column_name, CAST(value AS VARCHAR), rule, message, row_key, source_row,
-                NULL, NULL FROM _rejects""",
-            [load_id, table, file_name],
+                CASE WHEN rule IN ({left_out}) THEN ? END,
+                CASE WHEN rule IN ({left_out}) THEN 'left out' END
+                FROM _rejects""",
+            [load_id, table, file_name, *LEFT_OUT_RULES, load_id, *LEFT_OUT_RULES],
         )
     finally:
         con.unregister("_rejects")
