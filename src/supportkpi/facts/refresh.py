@@ -29,9 +29,10 @@ import pyarrow as pa
 from supportkpi.engine.stored_facts import FactSpec
 from supportkpi.facts.catalog import current_facts_keys, read_catalog, record
 from supportkpi.facts.touched import (
-    TICKET_TABLES,
+    Scope,
     StoreBackend,
-    touched_responses,
+    survey_scope,
+    ticket_scope,
     touched_tickets,
 )
 from supportkpi.metrics import surveys, ticket_facts
@@ -40,22 +41,20 @@ from supportkpi.metrics.options import Options
 from supportkpi.store.store import Store, quote_ident
 
 
-def _same_tickets(_store: Store, tickets: pa.Table, _table: str) -> pa.Table:
-    return tickets
-
-
 @dataclass(frozen=True)
 class StoredFact:
     """One kind of stored fact: how to build it, which spec names it, and how a load's
-    changes reach it (its key, the tables limited to the touched keys, the touched keys)."""
+    changes reach it."""
 
     name: str
     build: Callable[[MetricContext], ir.Table]
     spec: Callable[[MetricContext], FactSpec]
+    #: The fact's own key, and the scoped table whose keys are the rows to compute again.
     key: str = "ticket_id"
-    scoped: tuple[str, ...] = TICKET_TABLES
-    #: ``touched(store, touched tickets, the fact's table)``: a one-column table of keys.
-    touched: Callable[[Store, pa.Table, str], pa.Table] = _same_tickets
+    keyed_by: str = "tickets"
+    #: ``scope(store, touched tickets, the fact's table)``: the canonical tables its refresh
+    #: reads, limited to the keys a load touched (:mod:`supportkpi.facts.touched`).
+    scope: Callable[[Store, pa.Table, str], Scope] = ticket_scope
 
 
 FACTS = (
@@ -67,8 +66,8 @@ FACTS = (
         surveys.surveys,
         surveys.surveys_spec,
         key="response_id",
-        scoped=("surveys",),
-        touched=touched_responses,
+        keyed_by="surveys",
+        scope=survey_scope,
     ),
 )
 _BY_NAME = {fact.name: fact for fact in FACTS}
@@ -117,8 +116,7 @@ def refresh(store: Store, rebuild: bool = False, extra: Iterable[dict[str, Any]]
                 done.add((spec.name, spec.config_key))
                 have = catalog.get((spec.name, spec.config_key))
                 if tickets is not None and have == (spec.version, store.load_before):
-                    touched = fact.touched(store, tickets, spec.table_name)
-                    _update(store, fact, spec, config, touched)
+                    _update(store, fact, spec, config, fact.scope(store, tickets, spec.table_name))
                 else:
                     _create(store, fact, spec, full, config)
                     rebuilt += 1
@@ -137,22 +135,25 @@ def _create(
 
 
 def _update(
-    store: Store, fact: StoredFact, spec: FactSpec, config: dict[str, Any], touched: pa.Table
+    store: Store, fact: StoredFact, spec: FactSpec, config: dict[str, Any], scope: Scope
 ) -> None:
-    """Delete the touched keys' rows and compute them again from their own rows."""
-    if not touched.num_rows:
+    """Delete the touched keys' rows and compute them again from the scoped tables."""
+    if not scope[fact.keyed_by].num_rows:
         return
-    view = f"_facts_touched_{fact.name}"
-    store.con.register(view, touched)
-    backend = StoreBackend(store, scope={t: (fact.key, view) for t in fact.scoped})
+    views = {table: f"_facts_touched_{fact.name}_{table}" for table in scope}
+    for table, view in views.items():
+        store.con.register(view, scope[table])
+    backend = StoreBackend(store, scope={t: (scope[t].column_names[0], views[t]) for t in scope})
     try:
         table, key = quote_ident(spec.table_name), quote_ident(fact.key)
-        store.con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM {view})")
+        own = views[fact.keyed_by]
+        store.con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM {own})")
         sql = backend.con.compile(fact.build(_context(backend, config)))
         store.con.execute(f"INSERT INTO {table} BY NAME {sql}")
     finally:
         backend.close()
-        store.con.unregister(view)
+        for view in views.values():
+            store.con.unregister(view)
 
 
 def missing_configs(store: Store, options: Options) -> list[dict[str, Any]]:

@@ -86,6 +86,41 @@ def touched_tickets(store: Store) -> pa.Table:
     return pa.table({"ticket_id": pc.unique(every)})
 
 
+#: What a load touched, as the canonical tables a fact's refresh reads limited to keys:
+#: ``{table: one column named by that table's key}``.
+Scope = dict[str, pa.Table]
+
+
+def ticket_scope(_store: Store, tickets: pa.Table, _fact_table: str) -> Scope:
+    """The per-ticket facts read a ticket's own rows only."""
+    return {table: tickets for table in TICKET_TABLES}
+
+
+def survey_scope(store: Store, tickets: pa.Table, fact_table: str) -> Scope:
+    """The touched surveys, with the tickets and customers their dimensions come from (the
+    agents, a small table, are read whole)."""
+    responses = touched_responses(store, tickets, fact_table)
+    ids = responses.column("response_id").combine_chunks()
+    of_tickets = _ids(
+        store.con,
+        "SELECT DISTINCT ticket_id FROM surveys WHERE response_id IN "
+        "(SELECT id FROM _facts_responses) AND ticket_id IS NOT NULL",
+        {"responses": ids},
+    )
+    of_customers = _ids(
+        store.con,
+        """SELECT customer_id FROM surveys WHERE response_id IN (SELECT id FROM _facts_responses)
+           UNION
+           SELECT customer_id FROM tickets WHERE ticket_id IN (SELECT id FROM _facts_tickets)""",
+        {"responses": ids, "tickets": of_tickets},
+    )
+    return {
+        "surveys": responses,
+        "tickets": pa.table({"ticket_id": of_tickets}),
+        "customers": pa.table({"customer_id": pc.drop_null(of_customers)}),
+    }
+
+
 def touched_responses(store: Store, tickets: pa.Table, fact_table: str) -> pa.Table:
     """The surveys whose facts may have changed: those written, and those of the touched
     tickets, of the customers written and of the agents written (their team), found both by
