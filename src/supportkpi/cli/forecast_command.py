@@ -63,6 +63,16 @@ def forecast(
     backlog: Annotated[
         float | None, typer.Option(help="Async: open tickets now (default: the data's).")
     ] = None,
+    shifts: Annotated[
+        str | None,
+        typer.Option(
+            help="Cover the plan with shift patterns (08:00-16:00,12:00-20:00); needs the "
+            "shifts extra."
+        ),
+    ] = None,
+    shift_method: Annotated[
+        str, typer.Option(help="Shifts: min_resources (never short) or min_difference.")
+    ] = "min_resources",
     format_: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
 ) -> None:
     """Forecast a count metric per slot, with 80%/95% prediction intervals (docs/forecasting.md)."""
@@ -73,6 +83,16 @@ def forecast(
         raise InputError(f"unknown format {format_!r}; use table, csv or json")
     if by is not None and "," in by:
         raise InputError("a forecast takes one --by dimension")
+    patterns = None
+    if shifts is not None:
+        from supportkpi.forecast.intervals import parse_interval
+        from supportkpi.forecast.shifts import METHODS, parse_shifts
+
+        if staffing is None:
+            raise InputError("--shifts covers a staffing plan; give --staffing calls|chat|async")
+        if shift_method not in METHODS:
+            raise InputError(f"unknown shift method {shift_method!r}; use {' or '.join(METHODS)}")
+        patterns = parse_shifts(shifts, parse_interval(interval).minutes)
     settings = None
     if staffing is not None:
         settings = StaffingInputs(
@@ -104,6 +124,18 @@ def forecast(
         plan = staffing_for_forecast(con, result, settings) if settings else None
     if backtest:
         _print_backtest(result.as_json(), format_)
+    elif plan is not None and patterns is not None:
+        from supportkpi.forecast.shifts import schedule_shifts
+        from supportkpi.report.rows import frame_records
+
+        cover = schedule_shifts(plan.rows, result.interval_minutes, patterns, shift_method)
+        body = {
+            "model": result.model,
+            "summary": plan.summary,
+            "shifts": frame_records(cover.shifts),
+            "notes": result.notes + plan.notes + cover.notes,
+        }
+        _print_rows(cover.rows, body, format_)
     elif plan is not None:
         body = {"model": result.model, "summary": plan.summary, "notes": result.notes + plan.notes}
         _print_rows(plan.rows, body, format_)
@@ -126,6 +158,8 @@ def _print_rows(rows: pd.DataFrame, extra: dict[str, Any], format_: str) -> None
                 *("" if v is None else f"{v:g}" if isinstance(v, float) else str(v) for v in record)
             )
         Console().print(table)
+    for shift in extra.get("shifts") or []:  # agents per day and pattern (JSON: "shifts")
+        typer.echo("shift: " + ", ".join(f"{k} {v}" for k, v in shift.items()), err=True)
     for key, value in (extra.get("summary") or {}).items():
         typer.echo(f"{key}: {'n/a' if value is None else f'{value:,.2f}'}", err=True)
     for note in extra["notes"]:

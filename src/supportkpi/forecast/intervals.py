@@ -104,6 +104,11 @@ def floor_slot(moment: pd.Timestamp, interval: Interval) -> pd.Timestamp:
     return moment.floor(interval.freq) if interval.minutes < 1440 else moment.normalize()
 
 
+def floor_slots(moments: pd.Series, interval: Interval) -> pd.Series:
+    """:func:`floor_slot` of every local (naive) moment of ``moments``, vectorised."""
+    return moments.dt.floor(interval.freq) if interval.minutes < 1440 else moments.dt.normalize()
+
+
 def slot_grid(first: pd.Timestamp, slots: int, interval: Interval) -> pd.DatetimeIndex:
     """``slots`` consecutive local slot starts from ``first``."""
     return pd.date_range(first, periods=slots, freq=interval.freq)

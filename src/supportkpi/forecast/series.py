@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from supportkpi.errors import DataError, InputError
-from supportkpi.forecast.intervals import Interval, day_after, floor_slot
+from supportkpi.forecast.intervals import Interval, day_after, floor_slot, floor_slots
 from supportkpi.metrics.kinds import Aggregation
 from supportkpi.metrics.registry import Metric, all_metrics, get_metric
 from supportkpi.query.filters import keep_filtered
@@ -97,7 +97,7 @@ def count_history(
     if counted.empty:
         raise DataError(f"there is no {metric.id} to forecast from before the as-of instant")
     local = pd.to_datetime(counted["cell"] * CELL_S, unit="s", utc=True).dt.tz_convert(tz)
-    counted["ds"] = local.dt.tz_localize(None).map(lambda t: floor_slot(t, interval))
+    counted["ds"] = floor_slots(local.dt.tz_localize(None), interval)
     counted["key"] = (
         counted[by].astype("object").where(counted[by].notna(), NO_VALUE).astype(str)
         if by
