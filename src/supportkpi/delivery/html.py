@@ -1,87 +1,17 @@
-"""A :class:`ReportDocument` as HTML that reads well in mail clients, and as PDF.
+"""A :class:`ReportDocument` as HTML for mail clients, and as PDF.
 
-Mail clients drop ``<style>`` blocks and external resources, so every element carries its
-own ``style`` attribute, the layout is one 600-pixel table column, and the charts are either
-inline attachments (``cid:`` URLs, for a mail) or ``data:`` URLs (a file, the PDF).
+The page itself is laid out by :mod:`supportkpi.report.document_html` (the dashboard's
+preview shows the same page); this module draws the charts for it and turns it into PDF.
 """
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Callable
-from dataclasses import dataclass, field
-
-from jinja2 import Environment
-
-from supportkpi.delivery.charts import RenderedChart, render_charts
 from supportkpi.errors import UnsupportedError
 from supportkpi.report.document import ReportDocument
-from supportkpi.report.document_text import (
-    COLUMNS,
-    kpi_cells,
-    previous_period_text,
-    render_plain,
-)
+from supportkpi.report.document_html import HtmlReport, RenderedChart, document_html
+from supportkpi.web.dashboard.report_charts import render_charts
 
-FONT = "font-family:Helvetica,Arial,sans-serif;"
-CELL = FONT + "padding:4px 8px;border-bottom:1px solid #e6e6e6;font-size:13px;color:#222;"
-HEAD = CELL + "font-weight:bold;background:#f4f6f8;text-align:left;"
-MISSED = "color:#b00020;font-weight:bold;"
-
-TEMPLATE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width">
-<title>{{ doc.title }}</title></head>
-<body style="margin:0;padding:16px;background:#ffffff;">
-<table role="presentation" width="600" cellpadding="0" cellspacing="0"
- style="{{ font }}max-width:600px;border-collapse:collapse;">
-<tr><td>
-<h1 style="{{ font }}font-size:20px;margin:0 0 4px 0;color:#111;">{{ doc.title }}</h1>
-<p style="{{ font }}font-size:13px;color:#555;margin:0 0 12px 0;">Compared with the previous
- period ({{ previous }}); timezone {{ doc.timezone }}.</p>
-<table cellpadding="0" cellspacing="0" style="border-collapse:collapse;width:100%;">
-<tr>{% for col in columns %}<th style="{{ head }}{% if loop.index > 1 and loop.index < 6
- %}text-align:right;{% endif %}">{{ col }}</th>{% endfor %}</tr>
-{% for kpi, cells in rows %}<tr>
-{% for cell in cells %}<td style="{{ cell_style }}{% if loop.index > 1 and loop.index < 6
- %}text-align:right;{% endif %}{% if loop.last and kpi.target_status == 'miss' %}{{ missed
- }}{% endif %}">{{ cell }}</td>{% endfor %}
-</tr>{% endfor %}
-</table>
-<h2 style="{{ font }}font-size:16px;margin:16px 0 4px 0;color:#111;">What changed</h2>
-<ul style="{{ font }}font-size:13px;color:#222;margin:0;padding-left:20px;">
-{% for line in doc.what_changed %}<li style="margin:2px 0;">{{ line }}</li>{% endfor %}
-</ul>
-{% for chart in charts %}
-<h2 style="{{ font }}font-size:15px;margin:16px 0 4px 0;color:#111;">{{ chart.title }}</h2>
-<img src="{{ source(chart) }}" width="560" alt="{{ chart.description }}"
- style="display:block;border:0;max-width:100%;height:auto;">
-{% endfor %}
-{% if doc.breakdown %}{% set b = doc.breakdown %}
-<h2 style="{{ font }}font-size:16px;margin:16px 0 4px 0;color:#111;">By {{ b.dimension }}</h2>
-<table cellpadding="0" cellspacing="0" style="border-collapse:collapse;width:100%;">
-<tr><th style="{{ head }}">{{ b.dimension }}</th>
-{% for t in b.titles %}<th style="{{ head }}text-align:right;">{{ t }}</th>{% endfor %}</tr>
-{% for row in b.rows %}<tr><td style="{{ cell_style }}">{{ row[b.dimension] }}</td>
-{% for m in b.metrics %}<td style="{{ cell_style }}text-align:right;">{{ row.get(m, '–')
- }}</td>{% endfor %}</tr>{% endfor %}
-</table>{% endif %}
-<p style="{{ font }}font-size:11px;color:#777;margin:16px 0 0 0;">Generated {{
- doc.generated_at }} by supportkpi.</p>
-</td></tr></table>
-</body></html>
-"""
-
-_ENV = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
-
-
-@dataclass(frozen=True)
-class HtmlReport:
-    """The HTML, its plain-text twin, and the PNG charts the HTML refers to by ``cid:``."""
-
-    html: str
-    text: str
-    charts: list[RenderedChart] = field(default_factory=list)
+__all__ = ["HtmlReport", "render_html", "render_pdf"]
 
 
 def render_html(
@@ -91,31 +21,7 @@ def render_html(
 
     ``charts`` saves drawing them again when the caller has them already."""
     charts = render_charts(doc) if charts is None else charts
-
-    def source(chart: RenderedChart) -> str:
-        if inline_images:
-            return f"cid:{chart.cid}"
-        return "data:image/png;base64," + base64.b64encode(chart.png).decode("ascii")
-
-    html = _page(doc, charts, source)
-    return HtmlReport(html, render_plain(doc), charts if inline_images else [])
-
-
-def _page(
-    doc: ReportDocument, charts: list[RenderedChart], source: Callable[[RenderedChart], str]
-) -> str:
-    return _ENV.from_string(TEMPLATE).render(
-        doc=doc,
-        previous=previous_period_text(doc),
-        columns=COLUMNS,
-        rows=[(k, kpi_cells(k)) for k in doc.kpis],
-        charts=charts,
-        source=source,
-        font=FONT,
-        head=HEAD,
-        cell_style=CELL,
-        missed=MISSED,
-    )
+    return document_html(doc, charts, inline_images)
 
 
 def render_pdf(doc: ReportDocument, charts: list[RenderedChart] | None = None) -> bytes:

@@ -2,8 +2,9 @@
 
 A :class:`ReportDocument` holds everything a reader of the report sees — headline KPIs with
 their targets, the delta, the significance test and its sentence, a breakdown and the series
-the charts draw — as plain data. The renderers (terminal, Markdown, JSON here; HTML, PDF and
-the charts in :mod:`supportkpi.delivery`) only lay it out, so every format says the same.
+the charts draw — as plain data. The renderers (terminal, Markdown, JSON and HTML here; the
+charts in the dashboard's layer, PDF in :mod:`supportkpi.delivery`) only lay it out, so every
+format says the same.
 
 >>> import supportkpi                                                    # doctest: +SKIP
 >>> with supportkpi.connect("demo.duckdb") as con:                       # doctest: +SKIP

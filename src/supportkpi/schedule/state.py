@@ -16,35 +16,19 @@ never held for writing while a mail server is slow.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
 from supportkpi.delivery.dispatch import Outcome
 from supportkpi.errors import InputError
+from supportkpi.store import run_history
+from supportkpi.store.run_history import ALERT_STATE, DELIVERIES, AlertState
 from supportkpi.store.store import Store
-
-DELIVERIES = "_deliveries"
-ALERT_STATE = "_alert_state"
-_DDL = (
-    f"""CREATE TABLE IF NOT EXISTS {DELIVERIES} (
-        job VARCHAR, kind VARCHAR, due_at TIMESTAMPTZ, ran_at TIMESTAMPTZ,
-        target VARCHAR, status VARCHAR, detail VARCHAR)""",
-    f"""CREATE TABLE IF NOT EXISTS {ALERT_STATE} (
-        alert VARCHAR PRIMARY KEY, state VARCHAR, since TIMESTAMPTZ, summary VARCHAR)""",
-)
-
-
-@dataclass(frozen=True)
-class AlertState:
-    alert: str
-    state: str  # "firing" or "ok"
-    since: datetime
-    summary: str
 
 
 def state_path(db: str | Path, state: str | Path | None = None) -> Path:
@@ -67,6 +51,9 @@ def last_load_at(db: str | Path) -> datetime | None:
     return None if row is None or row[0] is None else row[0]
 
 
+_T = TypeVar("_T")
+
+
 class RunLog:
     """The deliveries and alert states of one state file (by default the store)."""
 
@@ -77,21 +64,16 @@ class RunLog:
     def _open(self) -> Iterator[Store]:
         """For writing (creates the tables the first time)."""
         with Store(self.path) as store:
-            for ddl in _DDL:
-                store.con.execute(ddl)
+            run_history.create_tables(store.con)
             yield store
 
-    def _read(self, sql: str, args: Sequence[object] = ()) -> tuple[list[str], list[tuple]]:
-        """Rows of a query, read-only (a serving dashboard keeps reading); none if the
-        history was never written."""
+    def _read(self, read: Callable[[duckdb.DuckDBPyConnection], _T], empty: _T) -> _T:
+        """``read`` on the file opened read-only (a serving dashboard keeps reading);
+        ``empty`` if the file does not exist yet."""
         if not self.path.exists():
-            return [], []
+            return empty
         with Store(self.path, read_only=True) as store:
-            try:
-                cursor = store.con.execute(sql, list(args))
-            except duckdb.CatalogException:  # no run recorded in this file yet
-                return [], []
-            return [d[0] for d in cursor.description or ()], cursor.fetchall()
+            return read(store.con)
 
     def record(self, job: str, kind: str, due_at: datetime, outcomes: Sequence[Outcome]) -> None:
         """One row per address: ``sent``, or ``failed`` with its error line."""
@@ -113,20 +95,14 @@ class RunLog:
 
     def deliveries(self, job: str | None = None) -> list[dict[str, object]]:
         """Every recorded delivery (of ``job``), oldest first."""
-        where, args = ("WHERE job = ?", [job]) if job else ("", [])
-        names, rows = self._read(
-            f"SELECT * FROM {DELIVERIES} {where} ORDER BY ran_at, target", args
-        )
-        return [dict(zip(names, row, strict=True)) for row in rows]
+        return self._read(lambda con: run_history.deliveries(con, job), [])
 
     def last_due(self, job: str) -> datetime | None:
         """When the last run of ``job`` was due (sent or not): what missed runs count from."""
-        _, rows = self._read(f"SELECT max(due_at) FROM {DELIVERIES} WHERE job = ?", [job])
-        return rows[0][0] if rows and rows[0][0] is not None else None
+        return self._read(lambda con: run_history.last_due(con, job), None)
 
     def alert_states(self) -> dict[str, AlertState]:
-        _, rows = self._read(f"SELECT * FROM {ALERT_STATE}")
-        return {r[0]: AlertState(r[0], r[1], r[2], r[3]) for r in rows}
+        return self._read(run_history.alert_states, {})
 
     def set_alert_state(self, alert: str, state: str, since: datetime, summary: str) -> None:
         with self._open() as store:

@@ -6,8 +6,9 @@ Mount it on the API app (idempotent)::
     mount_dashboard(app)          # or: app.include_router(dashboard_router)
 
 Pages live at ``/`` (overview), ``/speed``, ``/volume``, ``/quality``, ``/sla``,
-``/contact-centre``, ``/agents``, ``/customers``, ``/self-service``, ``/data`` and the
-drill-down at ``/tickets``; filters are in the query string (see
+``/contact-centre``, ``/agents``, ``/customers``, ``/self-service``, ``/data``, the
+drill-down at ``/tickets``, and ``/reports`` (schedules, alerts, their runs, and a preview of
+each report at ``/reports/preview/NAME``); filters are in the query string (see
 :mod:`supportkpi.web.dashboard.filters`).
 """
 

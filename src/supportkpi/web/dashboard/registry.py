@@ -18,6 +18,7 @@ from supportkpi.web.dashboard.pages import (
     data,
     overview,
     quality,
+    reports,
     self_service,
     sla,
     speed,
@@ -49,3 +50,8 @@ PAGES: tuple[Page, ...] = (
     Page("self-service", "/self-service", "Self-service and automation", self_service.build),
     Page("data", "/data", "Data", data.build),
 )
+#: Pages about the deployment rather than the KPIs: they draw no charts, read live state
+#: (the run history) rather than cached answers, and are not prepared in advance.
+TOOL_PAGES: tuple[Page, ...] = (Page("reports", "/reports", "Reports", reports.build),)
+#: Every page in the navigation, in its order.
+NAVIGATION: tuple[Page, ...] = (*PAGES, *TOOL_PAGES)

@@ -30,8 +30,9 @@ from supportkpi.web.dashboard.filters import (
 )
 from supportkpi.web.dashboard.model import PageView
 from supportkpi.web.dashboard.pages import drilldown
-from supportkpi.web.dashboard.registry import PAGES, Page
+from supportkpi.web.dashboard.registry import NAVIGATION, PAGES, Page
 from supportkpi.web.dashboard.render import render
+from supportkpi.web.dashboard.reports_preview import preview_page
 from supportkpi.web.errors import internal_error
 from supportkpi.web.state import ApiState, Reader, api_state
 
@@ -115,8 +116,19 @@ def _page_route(page: Page) -> Callable[[Request], Response]:
     return view
 
 
-for _page in PAGES:
+for _page in NAVIGATION:
     router.add_api_route(_page.path, _page_route(_page), methods=["GET"], response_model=None)
+
+
+@router.get("/reports/preview/{name}", response_model=None)
+def report_preview(request: Request, name: str) -> Response:
+    """One schedule's report as its mail shows it, built from this store (sends nothing)."""
+    state = api_state(request)
+    refused = access.denied(request, state)
+    if refused is not None:
+        return refused
+    body, status = preview_page(request, state, name)
+    return HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS)
 
 
 @router.get("/tickets", response_model=None)
@@ -214,7 +226,7 @@ def serve_page(request: Request, slug: str, title: str, build: Builder) -> Respo
             facts=facts,
             raw=params,
             extra=extra,
-            pages=PAGES,
+            pages=NAVIGATION,
             business_hours_available=state.settings.business_hours is not None,
         )
     except Exception as exc:  # a template bug still answers with a page that says so
