@@ -9,6 +9,7 @@ canonical tables.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,13 @@ from hypothesis import strategies as st
 
 import supportkpi
 from supportkpi.engine.stored_facts import current_facts
-from supportkpi.facts import differences, open_store, refresh
+from supportkpi.facts import differences, fact_config, open_store, refresh
 from supportkpi.ingest import ingest_file
 from supportkpi.metrics import ticket_facts
 from supportkpi.metrics.context import MetricContext
+from supportkpi.metrics.options import Options
 from supportkpi.schema import TABLES
+from supportkpi.sla.policy import SlaPolicy, matching_key
 from supportkpi.store import Store
 
 REPORT = [
@@ -37,6 +40,12 @@ REPORT = [
     "nps",
 ]
 FACT_NAMES = {"tickets", "status_events", "backlog_deltas", "surveys"}
+#: SLA policies matching on a ticket column and on the customer's segment (both can change).
+POLICIES = (
+    SlaPolicy("chat", {"channel": ("chat",)}, {"first_response": 3600.0}),
+    SlaPolicy("smb", {"segment": ("smb",)}, {"first_response": 7200.0, "resolution": 86400.0}),
+)
+CLOCKS_KEY = json.dumps({"include_bots": False, "sla": matching_key(POLICIES)}, sort_keys=True)
 
 
 def write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
@@ -186,6 +195,8 @@ def test_incremental_facts_equal_a_rebuild_after_any_loads(
 ) -> None:
     folder = tmp_path_factory.mktemp("loads")
     with open_store(folder / "store.duckdb") as store:
+        with store.transaction():  # as a server with SLA policies would, before any load
+            refresh(store, extra=[fact_config(Options(), POLICIES)])
         loader = Loader(folder, store)
         for kind, pick in steps:
             loader.run(kind, pick)
@@ -193,6 +204,7 @@ def test_incremental_facts_equal_a_rebuild_after_any_loads(
                 'tickets {"include_bots": false}': 0,
                 "status_events {}": 0,
                 "backlog_deltas {}": 0,
+                f"sla_clocks {CLOCKS_KEY}": 0,
                 "surveys {}": 0,
             }, f"after {kind}"
 

@@ -23,7 +23,10 @@ def register(app: typer.Typer) -> None:
 
 ConfigOption = Annotated[
     Path | None,
-    typer.Option(help="TOML config: also store the facts its options need (include_bots)."),
+    typer.Option(
+        help="TOML config: also store the facts its options and SLA policies need "
+        "(include_bots, the SLA clocks)."
+    ),
 ]
 
 
@@ -31,12 +34,13 @@ ConfigOption = Annotated[
 def rebuild(db: DbOption, config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Rebuild every stored fact from scratch, in one transaction."""
     from supportkpi.config import load_settings
-    from supportkpi.facts import refresh
+    from supportkpi.facts import fact_config, refresh
     from supportkpi.store import Store
 
     extra = []
     if config is not None:
-        extra.append({"include_bots": load_settings(config).options.include_bots})
+        settings = load_settings(config)
+        extra.append(fact_config(settings.options, tuple(settings.sla)))
     started = time.monotonic()
     with Store(db, create=False) as store, store.transaction():
         rebuilt = refresh(store, rebuild=True, extra=extra)

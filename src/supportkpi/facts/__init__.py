@@ -1,4 +1,5 @@
-"""Facts kept in the store: the per-ticket facts and status events, current with every load.
+"""Facts kept in the store (per-ticket facts, status events, backlog deltas, surveys, SLA
+clocks), current with every load.
 
 >>> from supportkpi.facts import open_store
 """
@@ -7,7 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from supportkpi.facts.refresh import differences, keep_facts_current, missing_configs, refresh
+from supportkpi.facts.refresh import (
+    differences,
+    fact_config,
+    keep_facts_current,
+    missing_configs,
+    refresh,
+)
 from supportkpi.store import Store
 
 
@@ -19,4 +26,11 @@ def open_store(path: str | Path, read_only: bool = False, create: bool = True) -
     return store
 
 
-__all__ = ["differences", "keep_facts_current", "missing_configs", "open_store", "refresh"]
+__all__ = [
+    "differences",
+    "fact_config",
+    "keep_facts_current",
+    "missing_configs",
+    "open_store",
+    "refresh",
+]

@@ -35,9 +35,10 @@ from supportkpi.facts.touched import (
     ticket_scope,
     touched_tickets,
 )
-from supportkpi.metrics import surveys, ticket_facts
+from supportkpi.metrics import sla, surveys, ticket_facts
 from supportkpi.metrics.context import MetricContext
 from supportkpi.metrics.options import Options
+from supportkpi.sla.policy import SlaPolicy, matching_key, policies_of_key
 from supportkpi.store.store import Store, quote_ident
 
 
@@ -48,7 +49,8 @@ class StoredFact:
 
     name: str
     build: Callable[[MetricContext], ir.Table]
-    spec: Callable[[MetricContext], FactSpec]
+    #: The stored form for a context's configuration (None: nothing to store for it).
+    spec: Callable[[MetricContext], FactSpec | None]
     #: The fact's own key, and the scoped table whose keys are the rows to compute again.
     key: str = "ticket_id"
     keyed_by: str = "tickets"
@@ -61,6 +63,9 @@ FACTS = (
     StoredFact("tickets", ticket_facts.facts, ticket_facts.facts_spec),
     StoredFact("status_events", ticket_facts.status_events, ticket_facts.status_events_spec),
     StoredFact("backlog_deltas", ticket_facts.backlog_deltas, ticket_facts.backlog_deltas_spec),
+    # Keyed by the policies' matching rules: stored for the policies a server's config (or
+    # `facts rebuild --config`) names, then kept current by every load.
+    StoredFact("sla_clocks", sla.sla_clocks, sla.clocks_spec),
     StoredFact(
         "surveys",
         surveys.surveys,
@@ -74,7 +79,21 @@ _BY_NAME = {fact.name: fact for fact in FACTS}
 
 
 def _context(backend: StoreBackend, config: dict[str, Any]) -> MetricContext:
-    return MetricContext(backend=backend, options=Options.from_mapping(config))
+    """The context a fact is built in, from its configuration: options, and the SLA
+    policies' matching rules under ``sla`` (see :func:`supportkpi.sla.policy.matching_key`)."""
+    options = {key: value for key, value in config.items() if key != "sla"}
+    policies = policies_of_key(config["sla"]) if "sla" in config else ()
+    return MetricContext(
+        backend=backend, options=Options.from_mapping(options), sla_policies=policies
+    )
+
+
+def fact_config(options: Options, policies: tuple[SlaPolicy, ...] = ()) -> dict[str, Any]:
+    """The configuration of the facts a server with ``options`` and ``policies`` reads."""
+    config: dict[str, Any] = {"include_bots": options.include_bots}
+    if policies:
+        config["sla"] = matching_key(policies)
+    return config
 
 
 def _wanted(
@@ -111,7 +130,7 @@ def refresh(store: Store, rebuild: bool = False, extra: Iterable[dict[str, Any]]
         for config in _wanted(catalog, extra):
             for fact in FACTS:
                 spec = fact.spec(_context(full, config))
-                if (spec.name, spec.config_key) in done:
+                if spec is None or (spec.name, spec.config_key) in done:
                     continue  # the same stored fact under a fuller configuration
                 done.add((spec.name, spec.config_key))
                 have = catalog.get((spec.name, spec.config_key))
@@ -156,8 +175,11 @@ def _update(
             store.con.unregister(view)
 
 
-def missing_configs(store: Store, options: Options) -> list[dict[str, Any]]:
-    """The configurations ``options`` need that a store keeping facts does not hold current.
+def missing_configs(
+    store: Store, options: Options, policies: tuple[SlaPolicy, ...] = ()
+) -> list[dict[str, Any]]:
+    """The configurations ``options`` and SLA ``policies`` need that a store keeping facts
+    does not hold current.
 
     A store that keeps no facts (no catalogue: an older store, or one written by other code)
     gets none: it is left as it is, and its queries compute the facts as before.
@@ -167,8 +189,8 @@ def missing_configs(store: Store, options: Options) -> list[dict[str, Any]]:
         return []
     backend = StoreBackend(store)
     try:
-        ctx = MetricContext(backend=backend, options=options)
-        specs = [fact.spec(ctx) for fact in FACTS]
+        ctx = MetricContext(backend=backend, options=options, sla_policies=tuple(policies))
+        specs = [spec for fact in FACTS if (spec := fact.spec(ctx)) is not None]
     finally:
         backend.close()
     missing = [s for s in specs if (s.name, s.config_key, s.version) not in stored]
@@ -186,7 +208,7 @@ def differences(store: Store) -> dict[str, int]:
                 continue
             config = json.loads(key)
             spec = fact.spec(_context(backend, config))
-            if spec.version != version:
+            if spec is None or spec.version != version:
                 found[f"{name} {key}"] = -1  # another version's rows: rebuild them
                 continue
             fresh = backend.con.compile(fact.build(_context(backend, config)))

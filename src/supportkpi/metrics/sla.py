@@ -24,11 +24,12 @@ import ibis
 import ibis.expr.types as ir
 
 from supportkpi.calendar.business import with_business_seconds
+from supportkpi.engine.stored_facts import FactSpec
 from supportkpi.errors import ConfigError
 from supportkpi.metrics.context import MetricContext
 from supportkpi.metrics.registry import TICKET_DIMENSIONS, register_rate
 from supportkpi.metrics.ticket_facts import facts, response_runs
-from supportkpi.sla.policy import MATCH_KEYS, SlaPolicy
+from supportkpi.sla.policy import MATCH_KEYS, SlaPolicy, matching_key
 
 DIMS = TICKET_DIMENSIONS
 
@@ -45,13 +46,27 @@ def _policy_of(f: ir.Table, policies: tuple[SlaPolicy, ...]) -> ir.StringValue:
     return ibis.cases(*cases, else_=ibis.null("string"))
 
 
-def _clocks(ctx: MetricContext) -> ir.Table:
+#: The version of the clocks' rows: raise it with any change to what they hold.
+CLOCKS_VERSION = 1
+
+
+def clocks_spec(ctx: MetricContext) -> FactSpec | None:
+    """The stored form of the clocks, for the policies' matching rules and whether bots
+    reply (first responses); none without policies."""
+    if not ctx.sla_policies:
+        return None
+    config = (("include_bots", ctx.options.include_bots), ("sla", matching_key(ctx.sla_policies)))
+    return FactSpec("sla_clocks", CLOCKS_VERSION, config)
+
+
+def sla_clocks(ctx: MetricContext) -> ir.Table:
     """One row per (ticket, target type): ``start``, ``fulfilled`` (or null), dims.
 
     Computed once per source and policy set: only "now" and business time change per query.
+    A store keeps them for the policies of a server's config (see :mod:`supportkpi.facts`).
     """
     key = "sla_clocks:" + repr(ctx.sla_policies)
-    return ctx.cached(key, lambda: _build_clocks(ctx), materialize=True)
+    return ctx.cached(key, lambda: _build_clocks(ctx), materialize=True, stored=clocks_spec(ctx))
 
 
 def _build_clocks(ctx: MetricContext) -> ir.Table:
@@ -85,7 +100,7 @@ def target_clocks(ctx: MetricContext) -> ir.Table:
     """
     if not ctx.sla_policies:
         raise ConfigError("sla_compliance needs [[sla]] policies in the config (--config FILE)")
-    clocks = _clocks(ctx)
+    clocks = sla_clocks(ctx)
     as_of = ibis.literal(ctx.as_of, "int64")
     # A fulfilment after "now" has not happened yet as far as this report is concerned.
     done = clocks.fulfilled.notnull() & (clocks.fulfilled < as_of)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,21 @@ class SlaPolicy:
                 self.business_hours,
             )
         )
+
+
+def matching_key(policies: tuple[SlaPolicy, ...]) -> str:
+    """Which tickets each policy takes, in order (the first match wins), as JSON: all that
+    the SLA clocks depend on (targets and business hours are applied per query)."""
+    return json.dumps(
+        [[p.name, {k: list(v) for k, v in sorted(p.match.items())}] for p in policies]
+    )
+
+
+def policies_of_key(key: str) -> tuple[SlaPolicy, ...]:
+    """The policies of a :func:`matching_key` (names and matches; no targets)."""
+    return tuple(
+        SlaPolicy(name, {k: tuple(v) for k, v in match.items()}) for name, match in json.loads(key)
+    )
 
 
 def parse_policies(items: Any, problems: list[str]) -> list[SlaPolicy]:

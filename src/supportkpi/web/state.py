@@ -146,11 +146,12 @@ class ApiState:
         self._loaded()
 
     def store_missing_facts(self) -> int:
-        """Store the facts this server's options need (say ``include_bots = true``) when the
-        store keeps facts but not for them, so that its queries read them; returns how many
-        configurations it stored. A store that keeps no facts is left alone."""
+        """Store the facts this server's options and SLA policies need (say ``include_bots =
+        true``, or the SLA clocks of its policies) when the store keeps facts but not for
+        them, so that its queries read them; returns how many configurations it stored. A
+        store that keeps no facts is left alone."""
         with self.reading() as reader:
-            missing = missing_configs(reader.store, self.settings.options)
+            missing = missing_configs(reader.store, self.settings.options, tuple(self.settings.sla))
         if not missing:
             return 0
         with self.writing() as store, store.transaction():
