@@ -34,7 +34,8 @@ Source = Annotated[
 Engine = Annotated[
     str,
     typer.Option(
-        help="duckdb or pyspark (local Spark, or Spark Connect via SPARK_REMOTE or [spark] remote)."
+        help="duckdb or pyspark (local Spark, or Spark Connect via SPARK_REMOTE or the "
+        "config's spark.remote)."
     ),
 ]
 Timezone = Annotated[str | None, typer.Option(help="Report timezone (IANA); overrides the config.")]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -126,9 +127,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     process = start_server(args.port, args.log)
     print(f"Spark Connect server at sc://127.0.0.1:{args.port} (log: {args.log}); Ctrl-C stops it")
+    # The JVM runs in its own session (Ctrl-C does not reach it): stop it on SIGTERM too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         process.wait()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
         stop_server(process)
 
 

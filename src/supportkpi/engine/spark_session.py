@@ -16,6 +16,7 @@ import contextlib
 import os
 import sys
 import threading
+import warnings
 import weakref
 from typing import Any
 
@@ -109,31 +110,41 @@ def _local_session(conf: tuple[tuple[str, str], ...]) -> Any:
     return _LOCAL
 
 
+def shown(url: str) -> str:
+    """``url`` for messages: without its ``;param=value`` part, which may hold a token."""
+    return url.split(";", 1)[0].rstrip("/") if ";" in url else url
+
+
 def _connect(url: str, conf: tuple[tuple[str, str], ...]) -> Any:
     if not valid_remote(url):
-        raise InputError(f"{url!r} is not a Spark Connect URL (expected sc://host:port)")
+        raise InputError(
+            f"{shown(url)!r} is not a Spark Connect URL (expected sc://host:port; "
+            "for local-mode Spark leave SPARK_REMOTE and [spark] remote unset)"
+        )
     try:
         from pyspark.sql.connect.client.retries import DefaultPolicy
         from pyspark.sql.connect.session import SparkSession as ConnectSession
     except ImportError:
         raise UnsupportedError(INSTALL_HINT) from None
-    if url.startswith("local"):
-        # pyspark starts a Connect server inside this process ("local[2]").
-        return ConnectSession.builder.remote(url).getOrCreate()
+    # Ibis uploads in-memory tables with verifySchema=False, which Connect ignores, warning on
+    # stderr at every upload: noise in the CLI's output, and nothing the user can act on.
+    warnings.filterwarnings("ignore", message="'verifySchema' is ignored", category=UserWarning)
     try:
         session = ConnectSession.builder.remote(url).create()
     except Exception as exc:  # a URL pyspark cannot parse (bad parameters)
-        raise InputError(f"{url} is not a usable Spark Connect URL: {_reason(exc)}") from None
+        raise InputError(
+            f"{shown(url)} is not a usable Spark Connect URL: {_reason(exc)}"
+        ) from None
     session.client.set_retry_policies([DefaultPolicy(max_retries=PROBE_RETRIES)])
     try:
         # The first request: fails here, with the URL, when the server cannot be reached.
         session.conf.set("spark.sql.session.timeZone", FIXED_CONF["spark.sql.session.timeZone"])
     except Exception as exc:
         raise InputError(
-            f"cannot reach the Spark Connect server at {url}: {_reason(exc)}"
+            f"cannot reach the Spark Connect server at {shown(url)}: {_reason(exc)}"
         ) from None
     session.client.set_retry_policies([DefaultPolicy()])
-    _apply_conf(session, conf, f"the Spark Connect server at {url}")
+    _apply_conf(session, conf, f"the Spark Connect server at {shown(url)}")
     return session
 
 
