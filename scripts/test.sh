@@ -9,4 +9,6 @@ scripts/setup.sh dev,spark
 if ! command -v java >/dev/null 2>&1; then
   echo "note: java not found; the PySpark engine tests will be skipped (install Java 17 to run them)"
 fi
-.venv/bin/python -m pytest -q "$@"
+# Two workers (SUPPORTKPI_TEST_WORKERS to change; 0 runs in this process); the Spark tests
+# share one of them (tests/conftest.py).
+.venv/bin/python -m pytest -q -n "${SUPPORTKPI_TEST_WORKERS:-2}" --dist loadgroup "$@"

@@ -102,7 +102,11 @@ def test_clicking_a_chart_bar_opens_its_rows(web: Watched) -> None:
     web.goto("/volume?range=last90&grain=month")
     bars = web.page.locator("#volume-chart svg .mark-rect path")
     boxes = [bars.nth(i).bounding_box() for i in range(bars.count())]
-    biggest = max((b for b in boxes if b), key=lambda b: b["width"] * b["height"])
+    areas = [b["width"] * b["height"] if b else 0.0 for b in boxes]
+    bar = bars.nth(areas.index(max(areas)))
+    bar.scroll_into_view_if_needed()  # the chart may start below the first screen
+    biggest = bar.bounding_box()
+    assert biggest is not None
     with web.page.expect_navigation():
         web.page.mouse.click(
             biggest["x"] + biggest["width"] / 2, biggest["y"] + biggest["height"] / 2
