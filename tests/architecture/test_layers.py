@@ -35,6 +35,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("__init__",),  # the package itself: `import supportkpi`, `supportkpi.connect`
     ("web",),
     ("delivery",),  # report documents rendered (charts from the dashboard's specs) and sent
+    ("sync",),  # live sources: help-desk APIs pulled page by page through the loader
     ("schedule",),  # scheduled reports and alerts, their state in the store
     ("cli",),
 )

@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "supportkpi.cli.schema_command",
     "supportkpi.cli.facts_command",
     "supportkpi.cli.schedule_command",
+    "supportkpi.cli.sync_command",
 )
 
 for _module in COMMAND_MODULES:

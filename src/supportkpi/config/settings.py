@@ -3,8 +3,9 @@
 Sections: ``timezone``, ``[business_hours]`` (with ``teams``), ``[[sla]]`` policies,
 ``[targets]``, ``[options]``, and the scheduled reports and alerts: ``[delivery]``,
 ``[[schedule]]`` (:mod:`supportkpi.config.reporting`) and ``[[alert]]``
-(:mod:`supportkpi.config.alerts`). Every section is validated and every problem is reported in
-one :class:`ConfigError`, each with its key and the reason.
+(:mod:`supportkpi.config.alerts`), and the live sources of ``supportkpi sync``,
+``[sources.NAME]`` (:mod:`supportkpi.config.sources`). Every section is validated and
+every problem is reported in one :class:`ConfigError`, each with its key and the reason.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from supportkpi.config.reporting import (
     parse_delivery,
     parse_schedules,
 )
+from supportkpi.config.sources import SourceSettings, parse_sources
 from supportkpi.config.targets import KpiTarget, parse_targets
 from supportkpi.engine.periods import zone
 from supportkpi.engine.spark_settings import SparkSettings, parse_spark
@@ -39,6 +41,7 @@ KNOWN_SECTIONS = (
     "schedule",
     "alert",
     "spark",
+    "sources",
 )
 
 
@@ -56,6 +59,8 @@ class Settings:
     alerts: tuple[AlertRule, ...] = ()
     #: Where the pyspark engine runs ([spark]: a Connect URL, session settings, table names).
     spark: SparkSettings = field(default_factory=SparkSettings)
+    #: Help desks ``supportkpi sync NAME`` pulls from ([sources.NAME]), by name.
+    sources: dict[str, SourceSettings] = field(default_factory=dict)
 
 
 def parse_settings(raw: dict[str, Any], source: str = "config") -> Settings:
@@ -82,6 +87,7 @@ def parse_settings(raw: dict[str, Any], source: str = "config") -> Settings:
     by_selector = {t.selector: t for t in targets}
     alerts = parse_alerts(raw.get("alert"), delivery, by_selector, problems, tz)
     spark = parse_spark(raw.get("spark"), problems)
+    sources = {s.name: s for s in parse_sources(raw.get("sources"), problems)}
     if problems:
         raise ConfigError(f"{source}: invalid config", problems)
     return Settings(
@@ -94,6 +100,7 @@ def parse_settings(raw: dict[str, Any], source: str = "config") -> Settings:
         tuple(schedules),
         tuple(alerts),
         spark=spark,
+        sources=sources,
     )
 
 
