@@ -2,7 +2,7 @@
 # The whole test suite: set up, lint, type-check, then pytest on DuckDB and (with Java) PySpark.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh dev,spark
+scripts/setup.sh dev,spark,shifts
 .venv/bin/ruff check src tests bench
 .venv/bin/ruff format --check src tests bench
 .venv/bin/mypy
