@@ -24,11 +24,12 @@ from pathlib import Path
 
 import pytest
 from cli_support import run_cli
+from profile_imports import assert_reconciled, import_sample
 
 import supportkpi
 from supportkpi.errors import InputError
 from supportkpi.facts import open_store
-from supportkpi.ingest.profiles import get_profile, run_import
+from supportkpi.ingest.profiles import get_profile
 from supportkpi.store import LoadSummary
 
 SAMPLES = Path(__file__).parent / "samples" / "chatwoot"
@@ -37,9 +38,7 @@ FILES = [SAMPLES / "conversations.json", SAMPLES / "messages.jsonl", SAMPLES / "
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[LoadSummary]]:
-    db = tmp_path_factory.mktemp("chatwoot") / "c.duckdb"
-    with open_store(db) as store:
-        return db, run_import(store, "chatwoot", FILES)
+    return import_sample(tmp_path_factory, "chatwoot", FILES)
 
 
 def test_rows_reconcile(loaded: tuple[Path, list[LoadSummary]]) -> None:
@@ -48,8 +47,7 @@ def test_rows_reconcile(loaded: tuple[Path, list[LoadSummary]]) -> None:
     assert [(s.table, s.rows_in, s.inserted, s.rejected) for s in summaries] == [
         ("tickets", 4, 4, 0), ("ticket_events", 16 + 1, 17, 0)
     ]  # fmt: skip
-    for s in summaries:
-        assert s.rows_in == s.inserted + s.updated + s.unchanged + s.rejected
+    assert_reconciled(summaries)
 
 
 def test_tickets(loaded: tuple[Path, list[LoadSummary]]) -> None:

@@ -23,11 +23,12 @@ from pathlib import Path
 
 import pytest
 from cli_support import run_cli
+from profile_imports import assert_reconciled, import_sample
 
 import supportkpi
 from supportkpi.errors import InputError
 from supportkpi.facts import open_store
-from supportkpi.ingest.profiles import get_profile, run_import
+from supportkpi.ingest.profiles import get_profile
 from supportkpi.ingest.profiles.freshdesk import tickets_mapping
 from supportkpi.store import LoadSummary
 
@@ -37,9 +38,7 @@ FILES = [SAMPLES / "tickets.csv", SAMPLES / "conversations.json"]
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[LoadSummary]]:
-    db = tmp_path_factory.mktemp("freshdesk") / "f.duckdb"
-    with open_store(db) as store:
-        return db, run_import(store, "freshdesk", FILES)
+    return import_sample(tmp_path_factory, "freshdesk", FILES)
 
 
 def test_rows_reconcile(loaded: tuple[Path, list[LoadSummary]]) -> None:
@@ -49,8 +48,7 @@ def test_rows_reconcile(loaded: tuple[Path, list[LoadSummary]]) -> None:
     assert [(s.table, s.rows_in, s.inserted, s.rejected) for s in summaries] == [
         ("tickets", 4, 4, 0), ("ticket_events", 6 + 3 + 2 + 2, 13, 0)
     ]  # fmt: skip
-    for s in summaries:
-        assert s.rows_in == s.inserted + s.updated + s.unchanged + s.rejected
+    assert_reconciled(summaries)
 
 
 def test_tickets(loaded: tuple[Path, list[LoadSummary]]) -> None:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from cli_support import run_cli
+from profile_imports import assert_reconciled, import_sample
 
 import supportkpi
 from supportkpi.errors import InputError
@@ -36,9 +37,7 @@ FILES = [SAMPLES / "tickets.json", SAMPLES / "audits.json", SAMPLES / "ticket_ev
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[LoadSummary]]:
-    db = tmp_path_factory.mktemp("zendesk") / "z.duckdb"
-    with open_store(db) as store:
-        return db, run_import(store, "zendesk", FILES)
+    return import_sample(tmp_path_factory, "zendesk", FILES)
 
 
 def test_rows_reconcile(loaded: tuple[Path, list[LoadSummary]]) -> None:
@@ -49,8 +48,7 @@ def test_rows_reconcile(loaded: tuple[Path, list[LoadSummary]]) -> None:
     assert [(s.table, s.rows_in, s.inserted, s.rejected) for s in summaries] == [
         ("tickets", 3, 3, 0), ("ticket_events", 22, 22, 0), ("surveys", 2, 2, 0)
     ]  # fmt: skip
-    for s in summaries:
-        assert s.rows_in == s.inserted + s.updated + s.unchanged + s.rejected
+    assert_reconciled(summaries)
 
 
 def test_tickets(loaded: tuple[Path, list[LoadSummary]]) -> None:
