@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 
 DbOption = Annotated[Path, typer.Option("--db", help="The supportkpi DuckDB file.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+DryRunOption = Annotated[
+    bool,
+    typer.Option("--dry-run", help="Show what would be stored and quarantined; write nothing."),
+]
 
 #: The keys of ``ingest --json``, in order (SPEC §6).
 _STAGES = {"read": "validating", "validated": "writing", "written": "committing"}
@@ -51,10 +55,7 @@ def ingest(
     sheet: Annotated[
         str | None, typer.Option("--sheet", help="Excel: the sheet to read (default the first).")
     ] = None,
-    dry_run: Annotated[
-        bool,
-        typer.Option("--dry-run", help="Show what would be stored and quarantined; write nothing."),
-    ] = False,
+    dry_run: DryRunOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Load files into a canonical table; bad rows go to the quarantine (see `rejects`)."""

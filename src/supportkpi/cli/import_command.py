@@ -11,6 +11,7 @@ from typer.core import TyperCommand
 
 from supportkpi.cli.data_commands import (
     DbOption,
+    DryRunOption,
     JsonOption,
     _progress,
     _render_previews,
@@ -48,10 +49,7 @@ def import_export(
             "--map", help="Extra mapping (TOML), sections by table (tickets.columns, ...)."
         ),
     ] = None,
-    dry_run: Annotated[
-        bool,
-        typer.Option("--dry-run", help="Show what would be stored and quarantined; write nothing."),
-    ] = False,
+    dry_run: DryRunOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Load a help desk's export with its shipped mapping; bad rows go to the quarantine."""
