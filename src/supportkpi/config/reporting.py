@@ -1,9 +1,11 @@
 """Scheduled reports in the config (issue 16): ``[delivery]`` and ``[[schedule]]``; the
 ``[[alert]]`` rules are in :mod:`supportkpi.config.alerts`.
 
-Each parser appends every problem it finds (``key: reason``) and never raises, like the other
-sections of :mod:`supportkpi.config.settings`. Secrets never live in the file: the SMTP
-password is read from the environment variable named by ``password_env`` when a mail is sent.
+A schedule either sends a report or, with ``sync = "NAME"``, syncs a ``[sources.NAME]`` of
+the same config (issue 18). Each parser appends every problem it finds (``key: reason``) and
+never raises, like the other sections of :mod:`supportkpi.config.settings`. Secrets never
+live in the file: the SMTP password is read from the environment variable named by
+``password_env`` when a mail is sent.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ class ReportSpec:
 
 @dataclass(frozen=True)
 class Schedule:
-    """``[[schedule]]``: a report sent on a cron schedule in a timezone."""
+    """``[[schedule]]``: a report sent, or a source synced, on a cron schedule in a timezone."""
 
     name: str
     cron: str
@@ -75,6 +77,9 @@ class Schedule:
     report: ReportSpec
     to: tuple[str, ...]
     missed: str = "run-once"  # after downtime: send the last missed run once, or skip it
+    #: The ``[sources.NAME]`` this schedule syncs; None for a report (then ``report``, ``to``).
+    #: A sync schedule has no recipients and no ``missed``: a sync catches up from its cursor.
+    sync: str | None = None
 
 
 def parse_delivery(section: Any, problems: list[str]) -> DeliverySettings:
@@ -154,19 +159,30 @@ def _email(raw: Any, problems: list[str]) -> EmailSettings | None:
 
 
 def parse_schedules(
-    section: Any, delivery: DeliverySettings, problems: list[str], default_tz: str = "UTC"
+    section: Any,
+    delivery: DeliverySettings,
+    problems: list[str],
+    default_tz: str = "UTC",
+    sources: Any = None,
 ) -> list[Schedule]:
-    """``[[schedule]]`` entries; a schedule without ``timezone`` runs in the config's."""
+    """``[[schedule]]`` entries; a schedule without ``timezone`` runs in the config's.
+
+    ``sources`` is the config's ``[sources]`` table, which a ``sync = "NAME"`` must name.
+    """
     out = []
     for where, raw in entries("schedule", section, problems):
-        known = ("name", "cron", "timezone", "report", "to", "missed")
+        known = ("name", "cron", "timezone", "report", "to", "missed", "sync")
         problems += [f"{where}.{k}: unknown setting" for k in raw if k not in known]
         name = str(raw.get("name") or "")
         if not name:
             problems.append(f"{where}.name: required")
         cron = cron_field(raw.get("cron"), f"{where}.cron", problems)
         tz = timezone_field(raw.get("timezone", default_tz), f"{where}.timezone", problems)
-        report = _report(raw.get("report", {}), f"{where}.report", problems)
+        if "sync" in raw or "report" not in raw:
+            sync = _sync_entry(raw, where, sources, problems)
+            out.append(Schedule(name, cron, tz, ReportSpec(), (), sync=sync))
+            continue
+        report = _report(raw["report"], f"{where}.report", problems)
         to = recipients_field(raw.get("to"), f"{where}.to", delivery, problems)
         missed = str(raw.get("missed", "run-once"))
         if missed not in MISSED:
@@ -174,6 +190,31 @@ def parse_schedules(
         out.append(Schedule(name, cron, tz, report, to, missed))
     unique_names("schedule", [s.name for s in out], problems)
     return out
+
+
+def _sync_entry(raw: dict[str, Any], where: str, sources: Any, problems: list[str]) -> str:
+    """The source a schedule syncs; each problem of a schedule that is not one report."""
+    if "sync" not in raw:
+        problems.append(
+            f'{where}: needs report = {{period = "last-week"}} (a report to send) '
+            'or sync = "NAME" (a [sources.NAME] to sync)'
+        )
+        return ""
+    if "report" in raw:
+        problems.append(f"{where}: has both report and sync; a schedule does one of them")
+    names = sorted(sources) if isinstance(sources, dict) else []
+    value = raw["sync"]
+    if not isinstance(value, str) or value not in names:
+        known = ", ".join(names) or "none"
+        problems.append(
+            f"{where}.sync: no [sources.{value}] in the config (its sources: {known})"
+            if isinstance(value, str)
+            else f'{where}.sync: must name a source, like sync = "zd"'
+        )
+    if "report" not in raw:  # the settings of a report that a sync has no use for
+        reasons = {"to": "a sync sends nothing", "missed": "a sync catches up from its cursor"}
+        problems += [f"{where}.{k}: {why}; leave it out" for k, why in reasons.items() if k in raw]
+    return str(value)
 
 
 def entries(key: str, section: Any, problems: list[str]) -> list[tuple[str, dict[str, Any]]]:

@@ -83,7 +83,7 @@ def parse_settings(raw: dict[str, Any], source: str = "config") -> Settings:
         problems.append("sla: a policy uses business_hours but there is no [business_hours]")
     targets = parse_targets(raw.get("targets"), problems)
     delivery = parse_delivery(raw.get("delivery"), problems)
-    schedules = parse_schedules(raw.get("schedule"), delivery, problems, tz)
+    schedules = parse_schedules(raw.get("schedule"), delivery, problems, tz, raw.get("sources"))
     by_selector = {t.selector: t for t in targets}
     alerts = parse_alerts(raw.get("alert"), delivery, by_selector, problems, tz)
     spark = parse_spark(raw.get("spark"), problems)

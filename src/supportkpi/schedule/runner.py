@@ -6,7 +6,9 @@ re-reads the clock at least once a minute, so a suspended machine or a changed c
 Missed runs (the scheduler was down, or the machine slept through a due time) follow the
 schedule's ``missed`` setting: ``run-once`` sends the latest missed report once (never one per
 missed run), ``skip`` records it as skipped and waits for the next due time. Alerts have no
-missed runs: the next check judges the data as it is then.
+missed runs: the next check judges the data as it is then. Nor have syncs (``sync = "NAME"``):
+the next run, once, fetches everything since the source's stored cursor, so a sync that is
+late runs once and a sync missed while the scheduler was down waits for its next due time.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from supportkpi.errors import SupportKpiError
 from supportkpi.schedule.alerts import check_alerts
 from supportkpi.schedule.cron import missed_run, next_runs
 from supportkpi.schedule.reports import Job, run_schedule
+from supportkpi.schedule.syncs import run_sync
 
 #: A due time older than this when the loop reaches it counts as missed.
 GRACE = timedelta(minutes=10)
@@ -50,6 +53,8 @@ def timetable(job: Job) -> list[Entry]:
 def catch_up(job: Job, now: datetime, echo: Callable[[str], None] = print) -> None:
     """At start: each schedule whose latest due time passed unsent is run once or skipped."""
     for schedule in job.settings.schedules:
+        if schedule.sync:  # a sync catches up by itself, from its cursor, on its next run
+            continue
         missed = missed_run(schedule.cron, schedule.timezone, job.log.last_due(schedule.name), now)
         if missed is not None:
             _missed(job, schedule, missed, now, echo)
@@ -102,6 +107,9 @@ def _run(
         for finding, outcomes in check_alerts(job, [entry.item], now):
             if outcomes:
                 _report(f"{finding.alert} ({finding.summary})", outcomes, echo)
+        return
+    if entry.item.sync:  # late or not, one run fetches all that changed since the cursor
+        echo(f"{entry.name}: synced {entry.item.sync}: {run_sync(job, entry.item, when, now)}")
         return
     if now - when > GRACE:
         _missed(job, entry.item, when, now, echo)

@@ -1,7 +1,8 @@
 """Where schedules and alerts remember what they did: two tables in the store.
 
 - ``_deliveries``: one row per address per run, ``sent`` or ``failed`` with the error line
-  (``skipped`` for a missed run the config says to skip).
+  (``skipped`` for a missed run the config says to skip); a scheduled sync has one row per
+  run, ``ok`` with what it fetched or ``failed`` with the error line.
   A failed delivery is recorded as failed, never as sent; the next run sends again.
 - ``_alert_state``: one row per alert, ``firing`` or ``ok``, changed only after every
   address accepted the message that announced the change (so a change that could not be
@@ -86,6 +87,21 @@ class RunLog:
             return
         with self._open() as store:
             store.con.executemany(f"INSERT INTO {DELIVERIES} VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def record_run(
+        self,
+        job: str,
+        kind: str,
+        due_at: datetime,
+        target: str,
+        error: str | None,
+        detail: str | None = None,
+    ) -> None:
+        """One run that sends nothing (a sync): ``ok`` with ``detail``, or ``failed``."""
+        status, text = ("ok", detail) if error is None else ("failed", error)
+        row = (job, kind, due_at, datetime.now(UTC), target, status, text)
+        with self._open() as store:
+            store.con.execute(f"INSERT INTO {DELIVERIES} VALUES (?, ?, ?, ?, ?, ?, ?)", row)
 
     def record_skip(self, job: str, due_at: datetime, reason: str) -> None:
         """A run not made on purpose (the ``skip`` policy for missed runs)."""

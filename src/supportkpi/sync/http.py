@@ -4,6 +4,10 @@ A 429 waits what its ``Retry-After`` header asks (Zendesk sends seconds); a 5xx,
 or a refused connection is retried with exponential backoff, a bounded number of times
 (:func:`supportkpi.delivery.retry.with_retries`). A 401 or 403 stops at once with one line
 naming the URL and the environment variable the token came from, never the token.
+
+Each system logs in its own documented way: Zendesk and Freshdesk with HTTP basic auth
+(:func:`auth_of`), Zammad with its token header ``Authorization: Token token=...``
+(:func:`headers_of`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from supportkpi.errors import InputError
 USER_AGENT = "supportkpi-sync"
 #: A Retry-After longer than this is a server asking us to go away: stop rather than hang.
 MAX_WAIT_S = 300.0
+#: Systems whose API token travels in a header of this form rather than as basic auth.
+TOKEN_HEADER = {"zammad": "Token token={token}"}
 
 
 def token_of(source: SourceSettings) -> str:
@@ -36,12 +42,31 @@ def token_of(source: SourceSettings) -> str:
     return token
 
 
-def auth_of(source: SourceSettings, token: str) -> tuple[str, str]:
+def auth_of(source: SourceSettings, token: str) -> tuple[str, str] | None:
     """Basic-auth user and password: Zendesk's API-token login is ``{email}/token:{token}``;
-    Freshdesk's is the key as user with any password."""
+    Freshdesk's is the key as user with any password. None for a token-header login."""
+    if source.system in TOKEN_HEADER:
+        return None
     if source.system == "zendesk":
         return f"{source.email}/token", token
     return token, "X"
+
+
+def headers_of(source: SourceSettings, token: str) -> dict[str, str]:
+    """Login headers: Zammad's HTTP Token Authentication sends ``Authorization: Token
+    token={token}`` (docs.zammad.org, "API / Intro"); basic-auth systems send none here."""
+    if source.system in TOKEN_HEADER:
+        return {"Authorization": TOKEN_HEADER[source.system].format(token=token)}
+    return {}
+
+
+def login_of(source: SourceSettings) -> str:
+    """How the source logs in, for the refused-login line (never the token itself)."""
+    if source.system == "zendesk":
+        return f"{source.email}/token"
+    if source.system in TOKEN_HEADER:
+        return "the Authorization: Token header"
+    return "the key"
 
 
 @dataclass
@@ -56,11 +81,13 @@ class Fetcher:
     _client: Any = field(default=None, repr=False)
 
     def __enter__(self) -> Fetcher:
+        token = token_of(self.source)
         self._client = httpx.Client(
             timeout=self.source.timeout_s,
-            auth=auth_of(self.source, token_of(self.source)),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-        )
+            auth=auth_of(self.source, token),
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json",
+                     **headers_of(self.source, token)},
+        )  # fmt: skip
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -89,9 +116,9 @@ class Fetcher:
     def _checked(self, answer: Any) -> Any:
         status = answer.status_code
         if status in (401, 403):
-            login = f"{self.source.email}/token" if self.source.system == "zendesk" else "the key"
             raise Permanent(
-                f"HTTP {status}: {self.source.system} refused the login ({login} with the token "
+                f"HTTP {status}: {self.source.system} refused the login "
+                f"({login_of(self.source)} with the token "
                 f"in ${self.source.token_env}); check that variable and the source's url"
             )
         if status == 429:

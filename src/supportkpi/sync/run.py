@@ -23,14 +23,14 @@ from supportkpi.facts import open_store
 from supportkpi.ingest.loader import ingest_file
 from supportkpi.ingest.profiles.base import Part
 from supportkpi.store import LoadSummary
-from supportkpi.sync import freshdesk, zendesk
+from supportkpi.sync import freshdesk, zammad, zendesk
 from supportkpi.sync.http import Fetcher
 from supportkpi.sync.page import Page
 from supportkpi.sync.state import PendingCursor, ensure_state, read_cursor
 
 #: Each connector module has ``STREAMS``, ``pages(fetcher, source, stream, cursor)`` and
 #: ``page_parts(store, page, workdir, label)``.
-CONNECTORS: dict[str, ModuleType] = {"zendesk": zendesk, "freshdesk": freshdesk}
+CONNECTORS: dict[str, ModuleType] = {"zendesk": zendesk, "freshdesk": freshdesk, "zammad": zammad}
 OnPage = Callable[[Page], None]
 
 
@@ -57,7 +57,7 @@ def sync_source(
     if source.system not in CONNECTORS:
         raise UnsupportedError(
             f"sync {source.name}: {source.system} has no connector yet "
-            f"(this version syncs {' and '.join(CONNECTORS)}; import its export instead)"
+            f"(this version syncs {', '.join(CONNECTORS)}; import its export instead)"
         )
     connector = CONNECTORS[source.system]
     result = SyncResult(source.name, records=dict.fromkeys(connector.STREAMS, 0))
@@ -86,7 +86,7 @@ def _store_page(
     with open_store(db) as store:
         ensure_state(store)
         parts: list[Part] = connector.page_parts(store, page, pagedir, label)
-        cursor = PendingCursor(source.name, source.system)
+        cursor = PendingCursor(source.name, source.system, page.number, page.reached)
         store.before_commit.append(cursor)
         if not parts:  # an empty page still moves the cursor on
             cursor.pending = (page.stream, page.cursor)

@@ -5,55 +5,60 @@ only inside the transaction that commits the last load of the page it covers, th
 store's ``before_commit`` hook. A sync killed mid-page leaves the cursor on the page before,
 and the next sync fetches that page again: upserts by key make the second load of what the
 first one did commit a no-op, so nothing is lost and nothing is stored twice.
+
+The table itself (its layout, and the reads of the Data page) is declared in the store
+layer, :mod:`supportkpi.store.sync_state`, so the dashboard reads it without this package.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from supportkpi.store import Store
+from supportkpi.store import Store, sync_state
+from supportkpi.store.sync_state import SYNC_STATE
 
-SYNC_STATE = "_sync_state"
-_DDL = f"""
-CREATE TABLE IF NOT EXISTS {SYNC_STATE} (
-    source VARCHAR, system VARCHAR, stream VARCHAR, cursor VARCHAR, updated_at TIMESTAMPTZ
-)"""
+__all__ = ["SYNC_STATE", "PendingCursor", "ensure_state", "read_cursor", "write_cursor"]
 
 
 def ensure_state(store: Store) -> None:
-    store.con.execute(_DDL)
+    """Create the table, or add what an older store's table lacks (before a page's load)."""
+    sync_state.create_table(store.con)
 
 
 def read_cursor(store: Store, source: str, stream: str) -> str | None:
     """The stored cursor of ``source``'s ``stream``; None before its first page."""
-    ensure_state(store)
-    row = store.con.execute(
-        f"SELECT cursor FROM {SYNC_STATE} WHERE source = $source AND stream = $stream",
-        {"source": source, "stream": stream},
-    ).fetchone()
-    return None if row is None else str(row[0])
+    return sync_state.read_cursor(store.con, source, stream)
 
 
-def write_cursor(store: Store, source: str, system: str, stream: str, cursor: str) -> None:
-    """Move the cursor (inside the caller's transaction)."""
-    ensure_state(store)
-    key = {"source": source, "stream": stream}
-    store.con.execute(f"DELETE FROM {SYNC_STATE} WHERE source = $source AND stream = $stream", key)
-    store.con.execute(
-        f"INSERT INTO {SYNC_STATE} VALUES ($source, $system, $stream, $cursor, now())",
-        {**key, "system": system, "cursor": cursor},
-    )
+def write_cursor(
+    store: Store,
+    source: str,
+    system: str,
+    stream: str,
+    cursor: str,
+    pages: int | None = None,
+    reached: float | None = None,
+) -> None:
+    """Move the cursor (inside the caller's transaction), with the page's number and reach."""
+    sync_state.write_cursor(store.con, source, system, stream, cursor, pages, reached)
 
 
 @dataclass
 class PendingCursor:
-    """A ``before_commit`` hook: the cursor the next committing load should write."""
+    """A ``before_commit`` hook: the cursor the next committing load should write.
+
+    ``page`` and ``reached`` are the page's (:class:`supportkpi.sync.page.Page`): stored with
+    the cursor, they tell the Data page how many pages the last sync stored and how far its
+    newest data reaches.
+    """
 
     source: str
     system: str
+    page: int | None = None
+    reached: float | None = None
     pending: tuple[str, str] | None = None  # (stream, cursor)
 
     def __call__(self, store: Store) -> None:
         if self.pending is not None:
-            write_cursor(store, self.source, self.system, *self.pending)
+            write_cursor(store, self.source, self.system, *self.pending, self.page, self.reached)
             self.pending = None

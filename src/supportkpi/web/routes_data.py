@@ -1,10 +1,12 @@
-"""``/api/rejects``, ``/api/loads`` and ``POST /api/ingest/{table}`` (admin): the data layer."""
+"""``/api/rejects``, ``/api/loads``, ``/api/sync`` and ``POST /api/ingest/{table}`` (admin):
+the data layer."""
 
 from __future__ import annotations
 
 import re
 import shutil
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +18,7 @@ from supportkpi.ingest.readers import FORMATS
 from supportkpi.report.rows import plain
 from supportkpi.store.quarantine import quarantine_entries
 from supportkpi.store.store import SUMMARY_KEYS
+from supportkpi.store.sync_state import sync_status
 from supportkpi.web.auth import requires
 from supportkpi.web.state import ApiState, api_state
 
@@ -47,6 +50,17 @@ def loads(state: State) -> JSONResponse:
     with state.reading() as reader:
         rows = reader.store.load_log().to_pylist()
     return JSONResponse({"rows": plain(rows)})
+
+
+@router.get("/api/sync", dependencies=[Depends(requires("viewer"))])
+def syncs(state: State) -> JSONResponse:
+    """The live sources synced into the store (`supportkpi sync`): per source and stream the
+    last sync, the pages it stored, the newest record time and its age in seconds; `sources`
+    is empty when the store never synced."""
+    with state.reading() as reader:
+        sources = sync_status(reader.store.con)
+    now = datetime.now(UTC)
+    return JSONResponse({"sources": plain([s.as_dict(now) for s in sources])})
 
 
 @router.post("/api/ingest/{table}", dependencies=[Depends(requires("admin"))])

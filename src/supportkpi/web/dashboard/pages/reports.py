@@ -118,6 +118,9 @@ def _schedules(
                 "preview": "preview",
             }
         )
+        if s.sync:  # it syncs a source (docs/connectors.md): no report, nothing to preview
+            rows[-1].update(report=f"sync [sources.{s.sync}]", to="–", preview="–")
+            continue
         links[(index, "preview")] = preview_url(s.name)
         if data_end is not None:
             rows[-1]["preview_data"] = f"as of {data_end.isoformat()}"
