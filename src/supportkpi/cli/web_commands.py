@@ -29,8 +29,18 @@ def register(app: typer.Typer) -> None:
     token_app.command("revoke")(token_revoke)
 
 
+ServedOption = Annotated[
+    str,
+    typer.Option(
+        "--db",
+        help="The supportkpi DuckDB file; with --engine pyspark a Spark source (a folder of "
+        "<table>.parquet, a folder URI or spark:catalog.schema).",
+    ),
+]
+
+
 def serve(
-    db: DbOption,
+    db: ServedOption,
     host: Annotated[
         str, typer.Option(help="Address to bind; anything but loopback needs tokens.")
     ] = "127.0.0.1",
@@ -51,7 +61,23 @@ def serve(
     ] = False,
     request_timeout: Annotated[
         float | None,
-        typer.Option(help="Seconds one request may query the store before a 503 [default: 30]."),
+        typer.Option(
+            help="Seconds one request may query the store before a 503 [default: 30; 900 on Spark]."
+        ),
+    ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="duckdb (--db is a store) or pyspark (--db is a Spark source: a folder, a "
+            "lake URI or spark:catalog.schema, read and never written; docs/spark.md)."
+        ),
+    ] = "duckdb",
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --engine pyspark: the supportkpi DuckDB file keeping this server's "
+            "tokens and report runs [default: a temporary one]."
+        ),
     ] = None,
 ) -> None:
     """Serve the HTTP API (OpenAPI description at /docs)."""
@@ -59,26 +85,37 @@ def serve(
     from supportkpi.web import create_app, has_tokens, tokens_required
     from supportkpi.web.server import run_server
 
-    _require_store(db)
+    state_db = _state_store(db, engine, store, config)
     names = tuple(allowed_host or ())
     if tokens_required(host, names, require_tokens):
-        with Store(db, read_only=True) as store:
-            tokens_exist = has_tokens(store.con)
+        where = state_db or Path(db)
+        if engine != "duckdb" and state_db is None:
+            tokens_exist = False  # the server's store would be a new, empty one
+        else:
+            with Store(where, read_only=True) as handle:
+                tokens_exist = has_tokens(handle.con)
         if not tokens_exist:
             raise InputError(
                 f"serving on {host} (or for {', '.join(names) or 'other hosts'}) needs an API "
-                f"token, and {db} has none; create one with `supportkpi token create --db {db} "
-                "--role admin`"
+                + (
+                    f"token, and {where} has none; create one with `supportkpi token create "
+                    f"--db {where} --role admin`"
+                    if engine == "duckdb" or state_db
+                    else "token, kept in a store of its own on Spark: create one with "
+                    "`supportkpi token create --db server.duckdb --role admin` and pass "
+                    "--store server.duckdb"
+                )
             )
-    budget = {} if request_timeout is None else {"budget_s": request_timeout}
     app = create_app(
         db,
         host=host,
         config=config,
         max_upload_mb=max_upload_mb,
         allowed_host_names=names,
+        budget_s=request_timeout,
         require_tokens=require_tokens,
-        **budget,
+        engine=engine,
+        state_db=state_db,
     )
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"supportkpi dashboard on http://{shown}:{port}/ (API docs at /docs)", err=True)
@@ -154,6 +191,26 @@ def token_revoke(
     with Store(db) as store:
         revoked = revoke_token(store, token_id)
     typer.echo(f"Revoked token {revoked}.")
+
+
+def _state_store(db: str, engine: str, store: Path | None, config: Path | None) -> Path | None:
+    """The server's own store when it reads a Spark source (None: ``db`` is the store).
+
+    The source is opened once here, so that a Connect server that is down, a wrong URL or a
+    missing table is one line before the server starts, not an error on every page.
+    """
+    if engine == "duckdb":
+        if store is not None:
+            raise InputError("--store is for --engine pyspark; with duckdb --db is the store")
+        _require_store(Path(db))
+        return None
+    if store is not None:
+        _require_store(store)
+    from supportkpi.api import Connection
+
+    with Connection(db, engine=engine, config=config) as con:
+        con.backend.table("tickets")
+    return store
 
 
 def _utc_minute(moment: datetime) -> str:

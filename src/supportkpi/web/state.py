@@ -6,12 +6,21 @@ and lets the next reads reopen. A load by another process (`supportkpi ingest` o
 file) is met the same way: it announces itself (engine/store_lock.py), and the server closes
 its handles until the load is done. KPI answers are cached per query and the store's last load id,
 so repeated overview calls cost nothing until new data arrives.
+
+A server can also read its KPIs from a Spark source (``serve --engine pyspark``: a folder, a
+lake URI or catalog tables). Its store then only keeps the server's own state (tokens, report
+runs); the source is never written, one request reads it at a time (a Spark session runs one
+job at a time on its cores anyway, and each reader would compute its own facts), and the
+answers are cached until the source's files change (:mod:`supportkpi.engine.source_version`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import logging
 import threading
+import time
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +32,7 @@ from fastapi import Request
 
 from supportkpi.api import Connection
 from supportkpi.config import Settings
+from supportkpi.engine.source_version import source_version
 from supportkpi.engine.store_lock import wait_for_writers, waiting_writers
 from supportkpi.errors import SupportKpiError
 from supportkpi.facts import missing_configs, open_store, refresh
@@ -33,7 +43,12 @@ from supportkpi.web.cache import AnswerCache
 
 #: Seconds one request may read the store before its queries are cancelled (503).
 REQUEST_BUDGET_SECONDS = 30.0
+#: The same on Spark, where a first request computes the facts of the whole source.
+SPARK_REQUEST_BUDGET_SECONDS = 900.0
+#: How often a server on Spark looks whether its source's files changed.
+SOURCE_POLL_SECONDS = 30.0
 LOOPBACK_NAMES = ("localhost",)
+LOG = logging.getLogger("supportkpi.web")
 
 
 @dataclass(eq=False)  # compared and hashed by identity: the server tracks the lent ones
@@ -91,8 +106,18 @@ class ReadWriteLock:
                 self._cond.notify_all()
 
 
+class ReadOnlySourceError(SupportKpiError):
+    """A load sent to a server that reads a source it does not write (a Spark source)."""
+
+    status = 409
+
+
 class ApiState:
-    """The one object behind every route: the store, its settings, access control, the cache."""
+    """The one object behind every route: the store, its settings, access control, the cache.
+
+    ``source`` is what the KPIs read when it is not the store itself: a Spark source, read
+    on ``engine``; the store at ``db_path`` then keeps only the server's own state.
+    """
 
     def __init__(
         self,
@@ -100,9 +125,18 @@ class ApiState:
         settings: Settings,
         open_access: bool,
         budget_s: float = REQUEST_BUDGET_SECONDS,
+        source: str | None = None,
+        engine: str = "duckdb",
     ) -> None:
         self.db_path = str(db_path)
+        self.source = str(db_path) if source is None else source
+        self.engine = engine
         self.budget_s = budget_s
+        #: A Spark source is read by one request at a time (see the module docstring).
+        self._one_reader = threading.Lock() if self.reads_elsewhere else None
+        #: The source's files as last seen, and how many times they changed (cache keys).
+        self._seen_source: object = None
+        self._source_generation = 0
         self.settings = settings
         #: No token needed (see :func:`tokens_required`).
         self.open_access = open_access
@@ -116,11 +150,16 @@ class ApiState:
         #: views again, as they show new data).
         self.after_load: list[tuple[str, Callable[[], None]]] = []
 
+    @property
+    def reads_elsewhere(self) -> bool:
+        """Whether the KPIs come from a source other than the store (one it never writes)."""
+        return self.engine != "duckdb"
+
     @contextmanager
     def reading(self) -> Iterator[Reader]:
         """A read-only handle for one request; many may be out at once (none while the
         watcher steps aside for another process's load: see :meth:`watch_for_loads`)."""
-        with self._lock.read():
+        with self._lock.read(), self._one_reader or contextlib.nullcontext():
             with self._pool_lock:
                 reader = self._pool.pop() if self._pool else None
             if reader is None:
@@ -138,6 +177,11 @@ class ApiState:
     @contextmanager
     def writing(self) -> Iterator[Store]:
         """The store opened for writing, with every reader closed; one writer at a time."""
+        if self.reads_elsewhere:
+            raise ReadOnlySourceError(
+                f"this server reads {self.source} on {self.engine} and does not load into "
+                "it; write to the source itself, and the server sees the new files"
+            )
         with self._lock.write():
             self._close_pool()
             with open_store(self.db_path) as store:
@@ -149,7 +193,10 @@ class ApiState:
         """Store the facts this server's options and SLA policies need (say ``include_bots =
         true``, or the SLA clocks of its policies) when the store keeps facts but not for
         them, so that its queries read them; returns how many configurations it stored. A
-        store that keeps no facts is left alone."""
+        store that keeps no facts is left alone, and so is a Spark source (`supportkpi facts
+        build --engine pyspark` writes its facts)."""
+        if self.reads_elsewhere:
+            return 0
         with self.reading() as reader:
             missing = missing_configs(reader.store, self.settings.options, tuple(self.settings.sla))
         if not missing:
@@ -161,7 +208,14 @@ class ApiState:
     def cached(self, key: Hashable, reader: Reader, compute: Callable[[], Any]) -> Any:
         """``compute()`` once per ``key`` and load of the store (its last load id); see
         web/cache.py for the bounds and the single flight."""
-        return self.cache.get((key, reader.store.next_load_id()), compute)
+        return self.cache.get((key, self.data_version(reader)), compute)
+
+    def data_version(self, reader: Reader) -> int:
+        """What changes when the data does: the store's next load id, or how many times a
+        Spark source's files changed."""
+        if self.reads_elsewhere:
+            return self._source_generation
+        return reader.store.next_load_id()
 
     def kpi(self, reader: Reader, request: KpiRequest) -> KpiResult:
         """One KPI request, computed once per load for every front end that asks it."""
@@ -184,6 +238,24 @@ class ApiState:
             wait_for_writers(self.db_path)
         self._loaded()
 
+    def look_at_source(self) -> bool:
+        """On a Spark source: when its files changed since the last look, close the readers
+        (their facts are of the old files), so the next request reads the new ones; returns
+        whether they changed. The first look only notes them."""
+        if not self.reads_elsewhere:
+            return False
+        seen = source_version(self.source, self.settings.spark)
+        if self._seen_source is None or seen == self._seen_source:
+            self._seen_source = seen
+            return False
+        with self._lock.write():
+            self._close_pool()
+            self._seen_source = seen
+            self._source_generation += 1
+            self.cache.clear()
+        self._loaded()
+        return True
+
     def _loaded(self) -> None:
         for name, callback in list(self.after_load):
             threading.Thread(target=callback, name=name, daemon=True).start()
@@ -198,8 +270,15 @@ class ApiState:
         stop = threading.Event()
 
         def watch() -> None:
+            last_look = 0.0
             while not stop.wait(interval_s):
                 self.step_aside_for_loads()
+                if self.reads_elsewhere and time.monotonic() - last_look >= SOURCE_POLL_SECONDS:
+                    last_look = time.monotonic()
+                    try:
+                        self.look_at_source()
+                    except Exception:  # a source gone for a moment: look again later
+                        LOG.warning("could not look at %s", self.source, exc_info=True)
 
         threading.Thread(target=watch, name="watch-loads", daemon=True).start()
         return stop.set
@@ -223,7 +302,7 @@ class ApiState:
     def _open_reader(self) -> Reader:
         store = Store(self.db_path, read_only=True)
         try:
-            con = Connection(self.db_path, config=self.settings)
+            con = Connection(self.source, engine=self.engine, config=self.settings)
         except BaseException:
             store.close()
             raise
@@ -239,12 +318,22 @@ class TimeBudgetError(SupportKpiError):
 @contextmanager
 def time_budget(reader: Reader, seconds: float) -> Iterator[None]:
     """Cancel the reader's queries once ``seconds`` have passed; they fail as one 503."""
-    timer = threading.Timer(seconds, reader.interrupt)
+    spent = threading.Event()
+
+    def cancel() -> None:
+        spent.set()
+        reader.interrupt()
+
+    timer = threading.Timer(seconds, cancel)
     timer.daemon = True
     timer.start()
     try:
         yield
-    except duckdb.InterruptException:
+    except Exception as exc:
+        # DuckDB fails an interrupted statement with InterruptException; Spark with an error
+        # of its own, so any failure once the budget ran out is the budget's.
+        if not (isinstance(exc, duckdb.InterruptException) or spent.is_set()):
+            raise
         raise TimeBudgetError(
             f"the request took longer than this server's budget of {seconds:g} s and was "
             "cancelled; narrow the range, the grain or the filters"

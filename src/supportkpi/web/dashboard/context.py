@@ -167,27 +167,28 @@ class PageContext:
             extra["grain"] = self.filters.grain
         return filters.url("/tickets", **extra)
 
+    def load_command(self, table: str) -> str:
+        """How to fill ``table``: the command on a store; on a Spark source, which it never
+        writes, what the source lacks."""
+        if self.state.reads_elsewhere:
+            return f"add {table}.parquet (or its catalog table) to {self.state.source}"
+        command = LOAD_HINTS.get(table, ("", f"ingest {table} FILE"))[1]
+        return f"supportkpi {command} --db {self.db_path}"
+
     def missing_notes(self, needs: dict[str, str]) -> list[str]:
         """A note per empty table of ``needs`` (table -> the KPIs that need it)."""
-        notes = []
-        for table, what in needs.items():
-            if not self.facts.has(table):
-                command = LOAD_HINTS.get(table, ("", f"ingest {table} FILE"))[1]
-                notes.append(
-                    f"{what} need the {table} table, which is empty: "
-                    f"supportkpi {command} --db {self.db_path}"
-                )
-        return notes
+        return [
+            f"{what} need the {table} table, which is empty: {self.load_command(table)}"
+            for table, what in needs.items()
+            if not self.facts.has(table)
+        ]
 
     def empty_state(self, *tables: str) -> EmptyState | None:
         """The empty state for the first of ``tables`` holding no rows (``None`` if all do)."""
         for table in tables:
             if not self.facts.has(table):
-                what, command = LOAD_HINTS.get(
-                    table, (f"No {table} loaded", f"ingest {table} FILE")
-                )
+                what = LOAD_HINTS.get(table, (f"No {table} loaded", ""))[0]
                 return EmptyState(
-                    f"{what}. This section needs the `{table}` table.",
-                    f"supportkpi {command} --db {self.db_path}",
+                    f"{what}. This section needs the `{table}` table.", self.load_command(table)
                 )
         return None

@@ -5,6 +5,7 @@ filter can take. Read with fixed SQL (never built from a request) and cached per
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -60,6 +61,20 @@ def read_facts(store: Store, tz: str) -> DataFacts:
     """Collect the facts of ``store`` with the report timezone ``tz``."""
     counts = {name: _count(store, name) for name in TABLES}
     instants = [_extreme(store, t, c, agg) for t, c in DATED_COLUMNS for agg in ("min", "max")]
+    options = {
+        dim: _options(store, dim, sql) if _has_rows(counts, sql) else []
+        for dim, sql in OPTION_QUERIES
+    }
+    return assemble_facts(counts, instants, options, tz)
+
+
+def assemble_facts(
+    counts: dict[str, int],
+    instants: list[datetime | None],
+    options: dict[str, list[tuple[str, str]]],
+    tz: str,
+) -> DataFacts:
+    """The facts from the counts, the dated columns' extremes and the filter choices."""
     found = [i for i in instants if i is not None]
     zone_info = zone(tz)
     if found:
@@ -67,10 +82,6 @@ def read_facts(store: Store, tz: str) -> DataFacts:
         last = max(found).astimezone(zone_info).date()
     else:
         first = last = datetime.now(zone_info).date()
-    options = {
-        dim: _options(store, dim, sql) if _has_rows(counts, sql) else []
-        for dim, sql in OPTION_QUERIES
-    }
     latest = int(max(found).timestamp()) if found else None
     return DataFacts(counts, first, last, bool(found), latest, options)
 
@@ -100,6 +111,11 @@ def _options(store: Store, dim: str, sql: str) -> list[tuple[str, str]]:
         rows = store.con.execute(sql).fetchall()
     except Exception:
         return []
+    return ordered_options(dim, rows)
+
+
+def ordered_options(dim: str, rows: Iterable[Sequence[Any]]) -> list[tuple[str, str]]:
+    """A filter's ``(value, label)`` choices, without nulls, in the order the menus show."""
     pairs = sorted({(str(v), str(label)) for v, label in rows if v is not None})
     if dim == "priority":
         pairs.sort(key=lambda p: (_PRIORITY_ORDER.get(p[0], 9), p[0]))

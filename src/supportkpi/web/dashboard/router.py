@@ -33,6 +33,7 @@ from supportkpi.web.dashboard.pages import drilldown
 from supportkpi.web.dashboard.registry import NAVIGATION, PAGES, Page
 from supportkpi.web.dashboard.render import render
 from supportkpi.web.dashboard.reports_preview import preview_page
+from supportkpi.web.dashboard.source_facts import read_source_facts
 from supportkpi.web.errors import internal_error
 from supportkpi.web.state import ApiState, Reader, api_state
 
@@ -152,6 +153,8 @@ def warm_pages(state: ApiState, stop: threading.Event | None = None) -> None:
         if stop is not None and stop.is_set():
             return
         _warm(state, page, {})
+    if state.reads_elsewhere:
+        return  # statements are compiled per query on Spark: nothing to prepare per filter
     try:
         with state.reading() as reader:
             choices = _facts(state, reader).options
@@ -179,10 +182,13 @@ def _warm(state: ApiState, page: Page, params: Mapping[str, str]) -> None:
 
 def _facts(state: ApiState, reader: Reader) -> DataFacts:
     tz = state.settings.timezone
-    return cast(
-        DataFacts,
-        state.cached(("dashboard-facts", tz), reader, lambda: read_facts(reader.store, tz)),
-    )
+
+    def read() -> DataFacts:
+        if state.reads_elsewhere:
+            return read_source_facts(reader.con.backend, tz)
+        return read_facts(reader.store, tz)
+
+    return cast(DataFacts, state.cached(("dashboard-facts", tz), reader, read))
 
 
 def serve_page(request: Request, slug: str, title: str, build: Builder) -> Response:

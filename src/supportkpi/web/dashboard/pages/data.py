@@ -1,13 +1,16 @@
-"""Data: what is loaded (rows per table), the load log and the quarantine of rejected rows."""
+"""Data: what is loaded (rows per table), the live sources' last syncs, the load log and the
+quarantine of rejected rows."""
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 
 from supportkpi.store.quarantine import quarantine_entries
+from supportkpi.store.sync_state import SourceStatus, age_s, sync_status
 from supportkpi.web.dashboard import charts
-from supportkpi.web.dashboard.context import LOAD_HINTS, PageContext
-from supportkpi.web.dashboard.model import Chart, Column, PageView, Section, Table
+from supportkpi.web.dashboard.context import PageContext
+from supportkpi.web.dashboard.model import Chart, Column, PageView, Section, Table, display
 from supportkpi.web.dashboard.pages.common import csv_url
 
 QUARANTINE_SHOWN = 500
@@ -16,8 +19,16 @@ QUARANTINE_SHOWN = 500
 def build(ctx: PageContext) -> PageView:
     view = PageView("data", "Data")
     view.sections.append(_tables(ctx))
+    synced = _syncs(ctx)
+    if synced is not None:
+        view.sections.append(synced)
     log = ctx.reader.store.load_log().to_pylist()
     loads = Section("Load log", id="loads", intro="Every load, newest first.")
+    if ctx.state.reads_elsewhere:  # the store holds the server's own state only
+        loads.intro = (
+            f"This server reads {ctx.state.source} on {ctx.state.engine} and never writes it: "
+            "its loads happen where it is written, and are not logged here."
+        )
     columns = [
         Column("load_id", "load", "int", numeric=True),
         Column("loaded_at", "loaded at", "datetime"),
@@ -55,7 +66,7 @@ def _tables(ctx: PageContext) -> Section:
         {
             "table": name,
             "rows": count,
-            "load": "" if count else _load_command(ctx, name),
+            "load": "" if count else ctx.load_command(name),
         }
         for name, count in counts.items()
     ]
@@ -85,9 +96,64 @@ def _tables(ctx: PageContext) -> Section:
     return section
 
 
-def _load_command(ctx: PageContext, table: str) -> str:
-    command = LOAD_HINTS.get(table, ("", f"ingest {table} FILE"))[1]
-    return f"supportkpi {command} --db {ctx.db_path}"
+def _syncs(ctx: PageContext) -> Section | None:
+    """Each synced source's streams: last sync, its pages, how old the newest data is. None
+    for a store that never synced (files only): no section at all then."""
+    sources = sync_status(ctx.reader.store.con)
+    if not sources:
+        return None
+    now = datetime.now(UTC)
+    section = Section(
+        "Live sources",
+        id="syncs",
+        intro=(
+            "Each [sources.NAME] synced into this store (supportkpi sync, docs/connectors.md): "
+            "when each stream last stored a page, how many pages that sync stored, and the "
+            "newest record time its pages reached. Times in UTC, like the load log."
+        ),
+    )
+    columns = [
+        Column("source", "source"),
+        Column("system", "system"),
+        Column("stream", "stream"),
+        Column("last_sync", "last sync", "datetime"),
+        Column("pages", "pages in the last sync", "int", numeric=True),
+        Column("newest_data", "newest data", "datetime"),
+        Column("age", "age of the newest data", "seconds", numeric=True),
+    ]
+    rows = [
+        {
+            "source": source.source,
+            "system": source.system,
+            "stream": stream.stream,
+            "last_sync": stream.last_sync,
+            "pages": stream.pages,
+            "newest_data": stream.newest_data,
+            "age": age_s(stream.newest_data, now),
+        }
+        for source in sources
+        for stream in source.streams
+    ]
+    section.tables = [
+        Table("syncs", "Last sync per source", columns, rows, csv_url=csv_url(ctx, "syncs"))
+    ]
+    section.notes += [_source_note(source, now) for source in sources]
+    return section
+
+
+def _source_note(source: SourceStatus, now: datetime) -> str:
+    """``"zd (zendesk): last synced 2026-12-04 09:15 UTC; newest data 2026-12-04 09:12 UTC,
+    3m old."``: the latest of its streams."""
+    newest = source.newest_data
+    age = display(age_s(newest, now), "seconds")
+    reach = (
+        "no record time known yet" if newest is None else f"newest data {_when(newest)}, {age} old"
+    )
+    return f"{source.source} ({source.system}): last synced {_when(source.last_sync)}; {reach}."
+
+
+def _when(instant: datetime) -> str:
+    return display(instant, "datetime")
 
 
 def _quarantine(ctx: PageContext) -> Section:
