@@ -22,9 +22,16 @@ import pandas as pd
 
 from supportkpi.engine.spark_session import close_at_exit, spark_session
 from supportkpi.engine.spark_settings import SparkSettings
-from supportkpi.engine.spark_sources import open_spark_table, spark_location
+from supportkpi.engine.spark_sources import (
+    facts_location,
+    open_fact_file,
+    open_spark_table,
+    read_lake_manifest,
+    source_fingerprint,
+    spark_location,
+)
 from supportkpi.engine.store_lock import open_with_retry
-from supportkpi.engine.stored_facts import FactSpec, current_facts, parquet_facts
+from supportkpi.engine.stored_facts import FactSpec, current_facts, lake_facts, parquet_facts
 from supportkpi.engine.templates import SqlTemplate, frame_from_arrow
 from supportkpi.errors import InputError, NotFoundError, UnsupportedError
 from supportkpi.schema import TABLES
@@ -249,26 +256,66 @@ class SparkBackend(Backend):
 
     name = "pyspark"
 
-    def __init__(self, source: str, settings: SparkSettings | None = None) -> None:
+    def __init__(
+        self, source: str, settings: SparkSettings | None = None, read_facts: bool = True
+    ) -> None:
+        """``read_facts=False`` computes every fact (what ``supportkpi facts build`` does)."""
         self._settings = settings or SparkSettings()
-        self._location = spark_location(source)
+        self.location = spark_location(source)
         self._persisted: list[tuple[str, Any]] = []
         super().__init__(ibis.pyspark.connect(spark_session(self._settings)), source)
         close_at_exit(self)
-        if self._location.kind == "folder":
-            self._stored = parquet_facts(Path(self._location.where))
+        #: Where the stored facts listed in ``_stored`` are (a folder or URI), if anywhere.
+        self.facts_at = facts_location(self.location, self._settings)
+        if read_facts:
+            self._stored = self._current_lake_facts()
+            if not self._stored and self.location.kind == "folder":
+                self.facts_at = self.location.where
+                self._stored = parquet_facts(Path(self.facts_at))
+
+    @property
+    def session(self) -> Any:
+        """The Spark session (local, or a Spark Connect client)."""
+        return self.con._session
+
+    def fingerprint(self) -> dict[str, str]:
+        """The digests of the source tables that the stored facts are computed from."""
+        return source_fingerprint(self.session, self.location, self._settings)
+
+    def _current_lake_facts(self) -> dict[tuple[str, str, int], str]:
+        """The facts of ``supportkpi facts build`` at ``facts_at``, if built from these tables."""
+        entries = [] if self.facts_at is None else read_lake_manifest(self.session, self.facts_at)
+        if not entries:
+            return {}
+        try:
+            fingerprint = self.fingerprint()
+        except Exception:  # a table that cannot be listed: the query will say which, once
+            return {}
+        return lake_facts(entries, fingerprint)
 
     def _fact_table(self, name: str) -> ir.Table:
-        return _read_parquet_table(self.con, Path(self._location.where), name)
+        assert self.facts_at is not None  # _stored is empty without a facts location
+        return open_fact_file(self.con, self.facts_at, name)
+
+    def spark_frame(self, expr: ir.Table) -> Any:
+        """The Spark DataFrame of ``expr``, for Spark's own writers and actions."""
+        self.con._run_pre_execute_hooks(expr)
+        return self.session.sql(self.con.compile(expr))
 
     def _open_table(self, name: str) -> ir.Table:
-        return open_spark_table(self.con, self._location, name, self._settings)
+        return open_spark_table(self.con, self.location, name, self._settings)
+
+    def interrupt(self) -> None:
+        # Cancels every running operation of the session, which a server reading Spark
+        # lends to one request at a time (web/state.py). Where the session cannot (older
+        # local mode), the query runs to its end.
+        with contextlib.suppress(Exception):
+            self.session.interruptAll()
 
     def materialize(self, expr: ir.Table) -> ir.Table:
         # Persisted and named here rather than with ibis's cache(): on Spark Connect that
         # asserts the result reports itself cached, which fails for some plans.
-        self.con._run_pre_execute_hooks(expr)
-        frame = self.con._session.sql(self.con.compile(expr)).persist()
+        frame = self.spark_frame(expr).persist()
         view = f"kpi_cached_{uuid.uuid4().hex[:12]}"
         frame.createOrReplaceTempView(view)
         self._persisted.append((view, frame))

@@ -5,6 +5,7 @@
 remote = "sc://spark-connect.internal:15002"   # Spark Connect; SPARK_REMOTE overrides it
 conf = { "spark.sql.shuffle.partitions" = "64" }
 tables = { tickets = "raw.zendesk_tickets" }    # names of a `--db spark:NAMESPACE` source
+facts = "s3a://lake/support/facts/"             # where `supportkpi facts build` writes
 ```
 
 Without ``remote`` (and without ``SPARK_REMOTE``) the engine starts local-mode Spark in this
@@ -20,12 +21,14 @@ from typing import Any
 
 from supportkpi.schema import TABLES
 
-KEYS = ("remote", "conf", "tables")
+KEYS = ("remote", "conf", "tables", "facts")
 #: ``sc://host``, ``sc://host:port`` and ``sc://host:port/;param=value...`` (Connect's URL).
 _REMOTE = re.compile(r"sc://[^\s/:;]+(:\d{1,5})?(/.*)?")
 #: Ibis's PySpark backend sets the session timezone to UTC and reads timestamps back as UTC;
 #: another value would shift every instant it returns. The report timezone is `timezone`.
 FIXED_CONF = {"spark.sql.session.timeZone": "UTC"}
+#: A folder URI Spark can write (``file://``, ``s3a://``, ``hdfs://``, ``abfss://``, ...).
+_FOLDER_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://.+")
 #: A catalog table name: dotted identifiers, optionally back-quoted.
 _TABLE_NAME = re.compile(r"(`[^`]+`|[A-Za-z_][\w$]*)(\.(`[^`]+`|[A-Za-z_][\w$]*))*")
 
@@ -38,6 +41,9 @@ class SparkSettings:
     conf: tuple[tuple[str, str], ...] = ()
     #: Canonical table -> its name in the catalog (bare, or fully qualified).
     tables: dict[str, str] = field(default_factory=dict)
+    #: Where the facts of ``supportkpi facts build`` are (a folder URI or an absolute path);
+    #: unset: a folder or URI source's own location, and none for a catalog source.
+    facts: str | None = None
 
     def table_name(self, canonical: str, namespace: str) -> str:
         """The catalog name of ``canonical``: mapped or canonical, qualified by ``namespace``
@@ -66,8 +72,23 @@ def parse_spark(raw: Any, problems: list[str]) -> SparkSettings:
         problems.append(f"spark.remote: {remote!r} is not a Spark Connect URL (sc://host:port)")
         remote = None
     return SparkSettings(
-        remote, _parse_conf(raw.get("conf"), problems), _parse_tables(raw.get("tables"), problems)
+        remote,
+        _parse_conf(raw.get("conf"), problems),
+        _parse_tables(raw.get("tables"), problems),
+        _parse_facts(raw.get("facts"), problems),
     )
+
+
+def _parse_facts(raw: Any, problems: list[str]) -> str | None:
+    """A folder URI or an absolute path: the server resolves a relative one elsewhere."""
+    if raw is None:
+        return None
+    if isinstance(raw, str) and (_FOLDER_URI.fullmatch(raw) or raw.startswith("/")):
+        return raw.rstrip("/") or "/"
+    problems.append(
+        f"spark.facts: {raw!r} is not a folder URI (s3a://..., file:///...) or an absolute path"
+    )
+    return None
 
 
 def _parse_conf(raw: Any, problems: list[str]) -> tuple[tuple[str, str], ...]:

@@ -9,6 +9,11 @@ event (``supportkpi.facts`` writes them, inside each load's transaction). The ca
 A stored fact is used only when all of these match: the definition's version (code that
 changed its definition never reads old rows), the configuration, and the store's last load (a
 load written by something that did not refresh the facts makes them stale, not wrong).
+
+Outside a store, a manifest says the same of fact files: ``_facts.json`` beside the tables of
+a ``supportkpi export`` folder (:func:`parquet_facts`), and the manifest that ``supportkpi facts
+build`` writes through Spark to a lake folder (:func:`lake_facts`), whose tables' fingerprint
+the Spark engine takes (:func:`supportkpi.engine.spark_sources.source_fingerprint`).
 """
 
 from __future__ import annotations
@@ -89,10 +94,23 @@ def export_facts(con: Any, directory: Path) -> list[Path]:
         con.execute(f'COPY "{table}" TO ? (FORMAT parquet)', [str(target)])
         written.append(target)
         entries.append({"name": name, "config_key": key, "version": version, "file": stem})
-    sources = {t: _fingerprint(directory / f"{t}.parquet") for t in SOURCE_TABLES}
+    manifest = write_parquet_manifest(directory, entries, table_stats(directory))
+    return [*written, manifest]
+
+
+def table_stats(directory: Path) -> dict[str, list[int]]:
+    """The size and modification time of each source table of an exported folder."""
+    return {t: _fingerprint(directory / f"{t}.parquet") for t in SOURCE_TABLES}
+
+
+def write_parquet_manifest(
+    directory: Path, entries: list[dict[str, Any]], sources: dict[str, list[int]]
+) -> Path:
+    """Write ``_facts.json``: fact ``entries`` (name, config_key, version, file) computed
+    from tables whose :func:`table_stats` were ``sources``."""
     manifest = directory / PARQUET_MANIFEST
     manifest.write_text(json.dumps({"facts": entries, "sources": sources}, indent=1) + "\n")
-    return [*written, manifest]
+    return manifest
 
 
 def parquet_facts(directory: Path) -> dict[tuple[str, str, int], str]:
@@ -108,4 +126,41 @@ def parquet_facts(directory: Path) -> dict[tuple[str, str, int], str]:
             if (directory / f"{e['file']}.parquet").exists()
         }
     except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+#: Written by `supportkpi facts build` through Spark (a JSON dataset: a folder of part files,
+#: named without a leading "_", which Spark skips): one row per fact file, each with the
+#: fingerprint of the source tables it was computed from.
+LAKE_MANIFEST = "facts_manifest.json"
+LAKE_MANIFEST_SCHEMA = (
+    "name STRING, config_key STRING, version INT, file STRING, rows BIGINT, sources STRING"
+)
+LAKE_MANIFEST_COLUMNS = tuple(part.split()[0] for part in LAKE_MANIFEST_SCHEMA.split(","))
+
+
+def lake_manifest_row(
+    spec: FactSpec, file: str, rows: int, sources: dict[str, str]
+) -> dict[str, Any]:
+    """The manifest row of one fact file built from tables with the fingerprint ``sources``."""
+    return {
+        "name": spec.name,
+        "config_key": spec.config_key,
+        "version": spec.version,
+        "file": file,
+        "rows": rows,
+        "sources": json.dumps(sources, sort_keys=True),
+    }
+
+
+def lake_facts(
+    entries: list[dict[str, Any]], fingerprint: dict[str, str]
+) -> dict[tuple[str, str, int], str]:
+    """The fact files of a lake manifest's ``entries`` built from tables that still have
+    ``fingerprint`` (else none: a changed table makes every fact stale)."""
+    try:
+        if any(json.loads(e["sources"]) != fingerprint for e in entries):
+            return {}
+        return {(e["name"], e["config_key"], int(e["version"])): e["file"] for e in entries}
+    except (ValueError, KeyError, TypeError):
         return {}
