@@ -9,6 +9,7 @@ server that cannot reach Spark does not start (one line, exit 2).
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -154,3 +155,23 @@ def test_serve_on_spark_off_loopback_needs_a_store_with_tokens(
     result = run_cli(capsys, *args, "--host", "0.0.0.0")
     assert result.code == 2
     assert "needs an API token" in result.err and "--store" in result.err
+
+
+def test_a_request_over_the_budget_is_cancelled_and_the_next_one_runs(
+    lake: Path, connect_url: str, tmp_path: Path
+) -> None:
+    config = _config(tmp_path, connect_url)
+    app = create_app(lake, config=config, engine="pyspark", budget_s=1.5)
+    client, state = TestClient(app, base_url="http://127.0.0.1"), app.state.api
+    try:
+        # A cold breakdown computes the ticket facts first: several seconds on this server.
+        started = time.monotonic()
+        answer = client.get("/api/kpi?metric=resolution_time&by=channel,priority&grain=week")
+        assert answer.status_code == 503, answer.text
+        assert "budget of 1.5 s" in answer.json()["error"]
+        assert time.monotonic() - started < 30  # cancelled, not run to its end
+        state.budget_s = 600.0
+        again = client.get("/api/kpi?metric=ticket_volume")
+        assert again.status_code == 200 and again.json()["rows"][0]["value"] > 0
+    finally:
+        state.close()
