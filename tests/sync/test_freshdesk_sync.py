@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 from fake_zendesk import FakeZendesk, serve
+from sync_checks import kpis
 
-import supportkpi
 from supportkpi.config import load_settings
 from supportkpi.facts import open_store
 from supportkpi.sync import read_cursor, sync_source
@@ -66,12 +66,6 @@ def freshdesk() -> Iterator[FakeZendesk]:
     }  # fmt: skip
     with serve(FakeZendesk(pages=pages)) as fake:
         yield fake
-
-
-def kpis(db: Path) -> dict[str, tuple[Any, Any]]:
-    with supportkpi.connect(str(db)) as con:
-        df = con.kpi(["first_response_time", "unanswered_tickets", "resolution_time"])
-    return {row["metric"]: (row["value"], row["n"]) for row in df.to_dict("records")}
 
 
 def test_tickets_and_conversations_sync_then_only_changes(

@@ -20,8 +20,9 @@ import pytest
 from cli_support import run_cli
 from fake_zammad import SEARCH, TOKEN, FakeZammad, at, second_desk
 from fake_zendesk import serve
+from sync_checks import kpis
+from sync_checks import stored as stored_rows
 
-import supportkpi
 from supportkpi.config import load_settings
 from supportkpi.config.sources import SourceSettings
 from supportkpi.facts import open_store
@@ -60,23 +61,15 @@ def source_of(config: Path) -> SourceSettings:
     return load_settings(config).sources["zm"]
 
 
-def kpis(db: Path) -> dict[str, tuple[Any, Any]]:
-    with supportkpi.connect(str(db)) as con:
-        df = con.kpi(["first_response_time", "unanswered_tickets", "resolution_time"])
-    return {row["metric"]: (row["value"], row["n"]) for row in df.to_dict("records")}
+#: Zammad's tickets carry team, priority and the solve and close times too.
+ZAMMAD_COLUMNS = (
+    "ticket_id, created_at, updated_at, channel, customer_id, assignee_id, team, priority, "
+    "status, first_response_at, solved_at, closed_at"
+)
 
 
 def stored(db: Path) -> dict[str, list[tuple[Any, ...]]]:
-    """The canonical rows (not load ids, load times or origins), for comparisons."""
-    queries = {
-        "tickets": "SELECT ticket_id, created_at, updated_at, channel, customer_id, "
-        "assignee_id, team, priority, status, first_response_at, solved_at, closed_at "
-        "FROM tickets ORDER BY ticket_id",
-        "ticket_events": 'SELECT event_id, ticket_id, "at", kind, actor_type, actor_id, '
-        "status, public FROM ticket_events ORDER BY event_id",
-    }
-    with open_store(db, read_only=True) as store:
-        return {name: store.con.execute(sql).fetchall() for name, sql in queries.items()}
+    return stored_rows(db, ZAMMAD_COLUMNS)
 
 
 def cursor(db: Path) -> str | None:

@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from cli_support import run_cli
@@ -27,8 +26,8 @@ from fake_zendesk import (
     FakeZendesk,
     solve_ticket_two,
 )
+from sync_checks import kpis, stored
 
-import supportkpi
 from supportkpi.config import load_settings
 from supportkpi.config.settings import parse_settings
 from supportkpi.config.sources import SourceSettings
@@ -42,24 +41,6 @@ INCLUDE = "include=comment_events"
 
 def source_of(config: Path) -> SourceSettings:
     return load_settings(config).sources["zd"]
-
-
-def kpis(db: Path) -> dict[str, tuple[Any, Any]]:
-    with supportkpi.connect(str(db)) as con:
-        df = con.kpi(["first_response_time", "unanswered_tickets", "resolution_time"])
-    return {row["metric"]: (row["value"], row["n"]) for row in df.to_dict("records")}
-
-
-def stored(db: Path) -> dict[str, list[tuple[Any, ...]]]:
-    """The rows a sync is about (not the load ids or load times), for comparisons."""
-    queries = {
-        "tickets": "SELECT ticket_id, created_at, updated_at, channel, customer_id, "
-        "assignee_id, status FROM tickets ORDER BY ticket_id",
-        "ticket_events": 'SELECT event_id, ticket_id, "at", kind, actor_type, actor_id, '
-        "status, public FROM ticket_events ORDER BY event_id",
-    }
-    with open_store(db, read_only=True) as store:
-        return {name: store.con.execute(sql).fetchall() for name, sql in queries.items()}
 
 
 def cursors(db: Path) -> tuple[str | None, str | None]:
