@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from supportkpi.engine.store_lock import _started as process_start
 from supportkpi.engine.store_lock import waiting_writers, write_intent
 from supportkpi.ingest import ingest_file
 from supportkpi.store import Store
@@ -224,3 +225,36 @@ def test_an_intent_whose_pid_was_reused_is_ignored(tmp_path: Path) -> None:
     finally:
         other.kill()
         other.wait()
+
+
+def test_a_server_reader_opens_at_once_while_a_load_is_announced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server opens new readers under its read lock. Had that open waited for the announced
+    load, the watcher could not take the write lock to close the server's other handles, and
+    the load, waiting for those, failed after the lock timeout (seen with a load one second
+    after `supportkpi serve` started, while its warm-up held a reader)."""
+    from supportkpi.config import load_settings
+    from supportkpi.web.state import ApiState
+
+    db = tmp_path / "s.duckdb"
+    Store(db).close()
+    monkeypatch.setenv("SUPPORTKPI_LOCK_TIMEOUT", "1.5")
+    state = ApiState(db, load_settings(None), open_access=True)
+    loader = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    # Announced by another live process, as by `supportkpi ingest` waiting for the lock.
+    intent = tmp_path / f"s.duckdb.loading-{loader.pid}"
+    intent.write_text(process_start(loader.pid))
+    try:
+        assert waiting_writers(db) == [loader.pid]
+        started = time.monotonic()
+        with state.reading() as reader:
+            assert reader.store.count("tickets") == 0
+        assert time.monotonic() - started < 1.0
+        # Any other reader still lets the load go first.
+        started = time.monotonic()
+        Store(db, read_only=True).close()
+        assert time.monotonic() - started >= 1.5
+    finally:
+        loader.kill()
+        state.close()

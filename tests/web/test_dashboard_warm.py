@@ -66,8 +66,10 @@ def test_a_first_filter_finds_its_statements_compiled(
     # The warm-up opened the overview with the first channel; another value shares its shapes.
     assert client.get("/", params={"channel": "chat"}).status_code == 200
     assert compiles == []
-    # Two values of one filter are another shape, which nobody prepared: it is compiled.
-    assert client.get("/", params={"channel": "chat,email"}).status_code == 200
+    # Two filters at once are another shape, which nobody prepared: it is compiled. (Not two
+    # values of one filter: in about one run in three that shape was already compiled on the
+    # pooled reader the request got, by the warm-up of some other page.)
+    assert client.get("/", params={"channel": "chat", "priority": "high"}).status_code == 200
     assert compiles
 
 

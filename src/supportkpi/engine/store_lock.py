@@ -15,6 +15,7 @@ itself rolls the killed load back, so readers see the store as it was before it.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import re
 import time
@@ -27,6 +28,10 @@ from supportkpi.errors import SupportKpiError
 T = TypeVar("T")
 
 DEFAULT_TIMEOUT_S = 30.0
+#: Set by a reader that steps aside by itself (a server's watcher): it opens at once.
+_OPENS_AT_ONCE: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "opens_at_once", default=False
+)
 _POLL_S = 0.05
 _HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
@@ -124,15 +129,30 @@ def is_lock_conflict(exc: BaseException) -> bool:
     return "Conflicting lock" in str(exc) or "Could not set lock" in str(exc)
 
 
+@contextlib.contextmanager
+def opening_at_once() -> Iterator[None]:
+    """Read-only opens in the block do not wait for announced loads first.
+
+    For a reader that steps aside for loads by itself (a server, web/state.py): it opens while
+    holding the server's read lock, and waiting there would keep the server from closing its
+    other handles, which the load waits for, until the lock timeout.
+    """
+    token = _OPENS_AT_ONCE.set(True)
+    try:
+        yield
+    finally:
+        _OPENS_AT_ONCE.reset(token)
+
+
 def open_with_retry(path: str | Path, open_file: Callable[[], T], read_only: bool) -> T:
     """``open_file()``, retried while another process holds the lock, up to the timeout.
 
     A reader first lets announced loads finish, so a steady stream of reads cannot keep a
-    load waiting for ever.
+    load waiting for ever (unless it steps aside by itself: :func:`opening_at_once`).
     """
     timeout = lock_timeout()
     deadline = time.monotonic() + timeout
-    if read_only:
+    if read_only and not _OPENS_AT_ONCE.get():
         wait_for_writers(path, timeout)
     while True:
         try:

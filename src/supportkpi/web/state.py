@@ -33,7 +33,7 @@ from fastapi import Request
 from supportkpi.api import Connection
 from supportkpi.config import Settings
 from supportkpi.engine.source_version import source_version
-from supportkpi.engine.store_lock import wait_for_writers, waiting_writers
+from supportkpi.engine.store_lock import opening_at_once, wait_for_writers, waiting_writers
 from supportkpi.errors import SupportKpiError
 from supportkpi.facts import missing_configs, open_store, refresh
 from supportkpi.query.request import KpiRequest
@@ -300,12 +300,15 @@ class ApiState:
             reader.close()
 
     def _open_reader(self) -> Reader:
-        store = Store(self.db_path, read_only=True)
-        try:
-            con = Connection(self.source, engine=self.engine, config=self.settings)
-        except BaseException:
-            store.close()
-            raise
+        # At once, even when a load is announced: this runs under the read lock, and the
+        # watcher needs the write lock to close the other handles that load waits for.
+        with opening_at_once():
+            store = Store(self.db_path, read_only=True)
+            try:
+                con = Connection(self.source, engine=self.engine, config=self.settings)
+            except BaseException:
+                store.close()
+                raise
         return Reader(con, store)
 
 
