@@ -130,6 +130,10 @@ def open_fact_file(con: Any, facts_at: str, stem: str) -> ir.Table:
 
 def read_lake_manifest(session: Any, facts_at: str) -> list[dict[str, Any]]:
     """The entries of the facts manifest at ``facts_at`` (none when there is no manifest)."""
+    if not _URI.fullmatch(facts_at) and not (Path(facts_at) / LAKE_MANIFEST).exists():
+        # A local folder (which this process sees, as spark_location checked): no need to
+        # ask Spark, and a failed read is one more operation on a shared Connect session.
+        return []
     try:
         frame = session.read.schema(LAKE_MANIFEST_SCHEMA).json(
             f"{facts_at.rstrip('/')}/{LAKE_MANIFEST}"

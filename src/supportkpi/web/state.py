@@ -330,6 +330,10 @@ def time_budget(reader: Reader, seconds: float) -> Iterator[None]:
     timer = threading.Timer(seconds, cancel)
     timer.daemon = True
     timer.start()
+    message = (
+        f"the request took longer than this server's budget of {seconds:g} s and was "
+        "cancelled; narrow the range, the grain or the filters"
+    )
     try:
         yield
     except Exception as exc:
@@ -337,10 +341,7 @@ def time_budget(reader: Reader, seconds: float) -> Iterator[None]:
         # of its own, so any failure once the budget ran out is the budget's.
         if not (isinstance(exc, duckdb.InterruptException) or spent.is_set()):
             raise
-        raise TimeBudgetError(
-            f"the request took longer than this server's budget of {seconds:g} s and was "
-            "cancelled; narrow the range, the grain or the filters"
-        ) from None
+        raise TimeBudgetError(message) from None
     finally:
         timer.cancel()
 
