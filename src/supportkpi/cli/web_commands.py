@@ -81,31 +81,13 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the HTTP API (OpenAPI description at /docs)."""
-    from supportkpi.store import Store
-    from supportkpi.web import create_app, has_tokens, tokens_required
+    from supportkpi.web import create_app, tokens_required
     from supportkpi.web.server import run_server
 
     state_db = _state_store(db, engine, store, config)
     names = tuple(allowed_host or ())
     if tokens_required(host, names, require_tokens):
-        where = state_db or Path(db)
-        if engine != "duckdb" and state_db is None:
-            tokens_exist = False  # the server's store would be a new, empty one
-        else:
-            with Store(where, read_only=True) as handle:
-                tokens_exist = has_tokens(handle.con)
-        if not tokens_exist:
-            raise InputError(
-                f"serving on {host} (or for {', '.join(names) or 'other hosts'}) needs an API "
-                + (
-                    f"token, and {where} has none; create one with `supportkpi token create "
-                    f"--db {where} --role admin`"
-                    if engine == "duckdb" or state_db
-                    else "token, kept in a store of its own on Spark: create one with "
-                    "`supportkpi token create --db server.duckdb --role admin` and pass "
-                    "--store server.duckdb"
-                )
-            )
+        _require_tokens(host, names, Path(db) if engine == "duckdb" else state_db)
     app = create_app(
         db,
         host=host,
@@ -191,6 +173,26 @@ def token_revoke(
     with Store(db) as store:
         revoked = revoke_token(store, token_id)
     typer.echo(f"Revoked token {revoked}.")
+
+
+def _require_tokens(host: str, names: tuple[str, ...], store: Path | None) -> None:
+    """Refuse to serve beyond loopback when ``store`` (the server's own: None for the new,
+    empty one of a Spark source) holds no API token."""
+    from supportkpi.store import Store
+    from supportkpi.web import has_tokens
+
+    needs = f"serving on {host} (or for {', '.join(names) or 'other hosts'}) needs an API token"
+    if store is None:
+        raise InputError(
+            f"{needs}, kept in a store of its own on Spark: create one with `supportkpi token "
+            "create --db server.duckdb --role admin` and pass --store server.duckdb"
+        )
+    with Store(store, read_only=True) as handle:
+        if not has_tokens(handle.con):
+            raise InputError(
+                f"{needs}, and {store} has none; create one with `supportkpi token create "
+                f"--db {store} --role admin`"
+            )
 
 
 def _state_store(db: str, engine: str, store: Path | None, config: Path | None) -> Path | None:
