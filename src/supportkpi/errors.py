@@ -46,6 +46,12 @@ class DeliveryError(SupportKpiError):
     status = 502
 
 
+class CancelledError(SupportKpiError):
+    """A query was cancelled from another thread (a server's time budget ran out)."""
+
+    status = 503
+
+
 class NotFoundError(InputError):
     """A named thing (metric, table, file, route) does not exist."""
 

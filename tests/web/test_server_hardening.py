@@ -164,6 +164,25 @@ def test_an_idle_connection_is_not_hurt_by_a_late_interrupt(db: str) -> None:
         assert client.get("/api/kpi?metric=ticket_volume").status_code == 200
 
 
+def test_a_budget_spent_between_two_queries_refuses_the_next_one(db: str) -> None:
+    # A KPI runs several queries: an engine interrupt that lands between two of them is
+    # lost, so the backend itself refuses every query after it until the next request.
+    with TestClient(create_app(db), base_url=LOCAL) as client:
+        state = client.app.state.api  # type: ignore[attr-defined]
+        with state.reading() as reader:
+            backend = reader.con.backend
+            first = backend.table("tickets").limit(1)
+            with (
+                pytest.raises(TimeBudgetError, match=r"budget of 0\.05 s"),
+                time_budget(reader, 0.05),
+            ):
+                assert len(backend.execute(first)) == 1
+                time.sleep(0.3)  # the budget runs out while nothing runs
+                backend.execute(first)
+                raise AssertionError("the second query should have been refused")
+        assert client.get("/api/kpi?metric=ticket_volume,first_response_time").status_code == 200
+
+
 def test_a_stalled_body_gets_a_408() -> None:
     async def app(scope: Any, receive: Any, send: Any) -> None:
         while (await receive()).get("more_body"):

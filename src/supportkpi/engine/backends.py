@@ -33,7 +33,7 @@ from supportkpi.engine.spark_sources import (
 from supportkpi.engine.store_lock import open_with_retry
 from supportkpi.engine.stored_facts import FactSpec, current_facts, lake_facts, parquet_facts
 from supportkpi.engine.templates import SqlTemplate, frame_from_arrow
-from supportkpi.errors import InputError, NotFoundError, UnsupportedError
+from supportkpi.errors import CancelledError, InputError, NotFoundError, UnsupportedError
 from supportkpi.schema import TABLES
 
 ENGINES = ("duckdb", "pyspark")
@@ -51,6 +51,8 @@ class Backend:
         self._materialized: dict[Any, ir.Table] = {}
         #: The stored facts of the source: ``(name, config_key, version)`` -> table or file.
         self._stored: dict[tuple[str, str, int], str] = {}
+        #: Set by :meth:`interrupt`: every later query fails too, until :meth:`resume`.
+        self._cancelled = False
 
     def table(self, name: str) -> ir.Table:
         """The canonical table ``name`` as an Ibis table (empty tables included)."""
@@ -64,6 +66,7 @@ class Backend:
         raise NotImplementedError
 
     def execute(self, expr: ir.Table) -> pd.DataFrame:
+        self._refuse_when_cancelled()
         return self.con.execute(expr)
 
     #: Whether :meth:`compile_tree` and :meth:`run_template` work here (see
@@ -89,7 +92,24 @@ class Backend:
         return None
 
     def interrupt(self) -> None:
-        """Cancel the query running now, from another thread (a no-op where unsupported)."""
+        """Cancel the query running now and refuse the next ones, from another thread.
+
+        Refusing matters as much as cancelling: a KPI runs several queries, and an engine
+        interrupt between two of them is lost (the next one would run to its end).
+        """
+        self._cancelled = True
+        self._interrupt_running()
+
+    def resume(self) -> None:
+        """Run queries again after :meth:`interrupt` (the next request's turn)."""
+        self._cancelled = False
+
+    def _interrupt_running(self) -> None:
+        """Cancel the engine's running query (a no-op where the engine cannot)."""
+
+    def _refuse_when_cancelled(self) -> None:
+        if self._cancelled:
+            raise CancelledError(f"the queries on {self.source} were cancelled")
 
     def epoch_seconds(self, column: ir.TimestampValue) -> ir.IntegerValue:
         """Whole epoch seconds (floor) of an instant."""
@@ -229,12 +249,13 @@ class DuckDBBackend(Backend):
     def run_template(self, template: SqlTemplate, values: dict[str, Any]) -> pd.DataFrame:
         # The memtables a template reads were registered before its first run
         # (register_inputs), and template.source keeps them alive.
+        self._refuse_when_cancelled()
         result = self.con.con.sql(template.sql, params=template.bind(values))
         return frame_from_arrow(result.to_arrow_table(), template.schema)
 
-    def interrupt(self) -> None:
+    def _interrupt_running(self) -> None:
         # The running statement fails with duckdb.InterruptException; an idle connection
-        # is not affected (its next statement runs normally).
+        # is not affected (its next statement runs normally: interrupt() refuses it).
         self.con.con.interrupt()
 
     def close(self) -> None:
@@ -305,7 +326,7 @@ class SparkBackend(Backend):
     def _open_table(self, name: str) -> ir.Table:
         return open_spark_table(self.con, self.location, name, self._settings)
 
-    def interrupt(self) -> None:
+    def _interrupt_running(self) -> None:
         # Cancels every running operation of the session, which a server reading Spark
         # lends to one request at a time (web/state.py). Where the session cannot (older
         # local mode), the query runs to its end.

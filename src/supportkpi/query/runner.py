@@ -22,7 +22,7 @@ import pandas as pd
 
 from supportkpi.engine import periods
 from supportkpi.engine.backends import Backend
-from supportkpi.errors import SupportKpiError
+from supportkpi.errors import CancelledError, SupportKpiError
 from supportkpi.metrics.basis import Basis
 from supportkpi.metrics.context import MetricContext
 from supportkpi.metrics.registry import Metric
@@ -90,7 +90,7 @@ def _run(backend: Backend, query: KpiRequest, partial: bool) -> KpiResult:
         try:
             frames.append(_run_one(backend, ctx, sel, query))
         except SupportKpiError as exc:
-            if not partial:
+            if not partial or isinstance(exc, CancelledError):  # cancelled: the rest is too
                 raise
             errors.append(MetricError(sel.label, exc))
         else:
